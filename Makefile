@@ -1,0 +1,44 @@
+# Two commands for a newcomer: `make run` and `make test`. See README.md.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+# Tests never need a real secret; production must set its own (see README).
+TEST_ENV := SECRET_KEY=$${SECRET_KEY:-test-only-not-a-secret}
+LOCAL_ENV := DEBUG=1
+
+.PHONY: install run test lint format migrations-check css clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(LOCAL_ENV) $(BIN)/python manage.py migrate --noinput
+	$(LOCAL_ENV) $(BIN)/python manage.py seed --demo-users
+	$(LOCAL_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: install
+	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrations-check: install
+	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+
+# Rebuild the vendored GOV.UK Frontend CSS (needs Node; the result is committed).
+css:
+	bash frontend/build.sh
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+admin.site.site_header = "Dudley children's services improvement: data administration"
+admin.site.site_title = "Improvement plan admin"
+admin.site.index_title = "Plans, KPIs and actuals"
+
+urlpatterns = [
+    path("", include("reports.urls")),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,92 @@
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from metrics.models import Kpi
+from metrics.services import FixtureError, load_plan_data
+from priorities import roles
+from priorities.models import Officer
+
+FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "dudley.json"
+
+# Local logins only. The head of service acts for the post that owns the
+# MASH and assessment KPIs in the shipped data.
+DEMO_HEAD_OF_SERVICE_KPI = "CSIP.01"
+DEMO_USERS = [
+    # username, password, group, is_staff, is_superuser
+    ("head", "demo-head-of-service", roles.HEAD_OF_SERVICE, False, False),
+    ("board", "demo-board-member", roles.BOARD_MEMBER, False, False),
+    ("analyst", "demo-performance-analyst", roles.ANALYST, True, False),
+    ("admin", "demo-administrator", None, True, True),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the Dudley improvement plan, its KPIs and figures. Safe to run again."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--file", type=Path, default=FIXTURE, help="Fixture to load (default: %(default)s)."
+        )
+        parser.add_argument(
+            "--demo-users",
+            action="store_true",
+            help="Also create one login per role, for local use only (refused unless DEBUG is on).",
+        )
+
+    def handle(self, *args, file: Path, demo_users: bool, **options):
+        if demo_users and not settings.DEBUG:
+            raise CommandError(
+                "--demo-users creates logins with published passwords, so it only runs with "
+                "DEBUG=1 on a local machine. Create real accounts in the admin instead."
+            )
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise CommandError(f"Cannot read {file}: {error}") from error
+        try:
+            with transaction.atomic():
+                report = load_plan_data(data)
+                roles.ensure_groups()
+                if demo_users:
+                    logins = self._create_demo_users()
+        except (FixtureError, KeyError, ValueError) as error:
+            raise CommandError(f"{file}: {error} (nothing was loaded)") from error
+
+        for label, counts in (("Created", report.created), ("Already there", report.existing)):
+            if counts:
+                summary = ", ".join(f"{n} {name}" for name, n in sorted(counts.items()))
+                self.stdout.write(f"{label}: {summary}")
+        if not report.created:
+            self.stdout.write("Nothing new to load: existing rows were left as they are.")
+        if demo_users:
+            self.stdout.write("\nDemo logins (local use only):")
+            for username, password, role in logins:
+                self.stdout.write(f"  {role:<28} username {username:<8} password {password}")
+
+    def _create_demo_users(self) -> list[tuple[str, str, str]]:
+        groups = roles.ensure_groups()
+        User = get_user_model()
+        logins = []
+        for username, password, group, is_staff, is_superuser in DEMO_USERS:
+            user, _ = User.objects.get_or_create(username=username)
+            user.is_staff, user.is_superuser = is_staff, is_superuser
+            user.set_password(password)
+            user.save()
+            if group:
+                user.groups.set([groups[group]])
+            logins.append((username, password, group or "Administrator"))
+        owner = (
+            Officer.objects.filter(kpis__code=DEMO_HEAD_OF_SERVICE_KPI).first()
+            if Kpi.objects.filter(code=DEMO_HEAD_OF_SERVICE_KPI).exists()
+            else None
+        )
+        if owner is not None:
+            Officer.objects.filter(user__username="head").exclude(pk=owner.pk).update(user=None)
+            owner.user = User.objects.get(username="head")
+            owner.save()
+        return logins

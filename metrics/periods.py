@@ -1,0 +1,134 @@
+"""Months, quarters and financial years: the one place period rules live.
+
+A period is the date of the first day of its month. A quarterly figure is
+stored on the last month of its quarter. The financial year runs April to
+March, so Q1 is April to June and "2021/22" starts in April 2021.
+"""
+
+import datetime
+import re
+
+MONTH_NAMES = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+]  # fmt: skip
+
+_ISO_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
+_QUARTER = re.compile(r"^\s*Q([1-4])\s+(\d{4})\s*/\s*(\d{2}|\d{4})\s*$", re.IGNORECASE)
+
+
+def month_start(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def is_period(day: datetime.date) -> bool:
+    return day.day == 1
+
+
+def add_months(period: datetime.date, months: int) -> datetime.date:
+    index = period.year * 12 + period.month - 1 + months
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def months_between(start: datetime.date, end: datetime.date) -> int:
+    """Whole months from start's month to end's month (negative if end is earlier)."""
+    return (end.year - start.year) * 12 + end.month - start.month
+
+
+def month_range(start: datetime.date, end: datetime.date) -> list[datetime.date]:
+    """Every period from start to end inclusive."""
+    return [add_months(start, n) for n in range(months_between(start, end) + 1)]
+
+
+def financial_year(period: datetime.date) -> int:
+    """The calendar year in which the period's financial year starts."""
+    return period.year if period.month >= 4 else period.year - 1
+
+
+def financial_year_label(period: datetime.date) -> str:
+    start = financial_year(period)
+    return f"{start}/{(start + 1) % 100:02d}"
+
+
+def quarter(period: datetime.date) -> int:
+    """Financial quarter, 1 (April to June) to 4 (January to March)."""
+    return (period.month - 4) % 12 // 3 + 1
+
+
+def quarter_end(period: datetime.date) -> datetime.date:
+    """The last month of the period's quarter: where a quarterly value is stored."""
+    return add_months(month_start(period), 2 - (period.month - 4) % 12 % 3)
+
+
+def is_quarter_end(period: datetime.date) -> bool:
+    return period.month in (3, 6, 9, 12)
+
+
+def quarter_label(period: datetime.date) -> str:
+    return f"Q{quarter(period)} {financial_year_label(period)}"
+
+
+def month_label(period: datetime.date) -> str:
+    return f"{MONTH_NAMES[period.month - 1]} {period.year}"
+
+
+def period_label(period: datetime.date, frequency: str = "monthly") -> str:
+    return quarter_label(period) if frequency == "quarterly" else month_label(period)
+
+
+def parse_month(text: str) -> datetime.date:
+    """Parse "2021-08" into the period for August 2021."""
+    match = _ISO_MONTH.match(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a month: write it as YYYY-MM, for example 2021-08.")
+    year, month = int(match[1]), int(match[2])
+    if not 1 <= month <= 12:
+        raise ValueError(f"{text!r} has no month {month}: months run from 01 to 12.")
+    return datetime.date(year, month, 1)
+
+
+def parse_quarter(text: str) -> datetime.date:
+    """Parse "Q2 2021/22" into the quarter's last month (September 2021)."""
+    match = _QUARTER.match(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a quarter: write it like Q2 2021/22.")
+    number, start = int(match[1]), int(match[2])
+    end = int(match[3]) % 100
+    if end != (start + 1) % 100:
+        raise ValueError(
+            f"{text!r} is not a financial year: 2021/22 runs April 2021 to March 2022."
+        )
+    return add_months(datetime.date(start, 4, 1), number * 3 - 1)
+
+
+def latest_completed_month(today: datetime.date) -> datetime.date:
+    return add_months(month_start(today), -1)
+
+
+def latest_completed_quarter(today: datetime.date) -> datetime.date:
+    """The last month of the most recent quarter that has ended by today."""
+    last_month = latest_completed_month(today)
+    end = quarter_end(last_month)
+    return end if end == last_month else add_months(end, -3)
+
+
+def working_day(period: datetime.date, n: int) -> datetime.date:
+    """The nth working day (Monday to Friday) of the period's month.
+
+    Bank holidays are not known here; a council that wants them can move the
+    deadline setting by a day.
+    """
+    if n < 1:
+        raise ValueError("Working days are counted from 1.")
+    day = month_start(period)
+    count = 0
+    while True:
+        if day.weekday() < 5:
+            count += 1
+            if count == n:
+                return day
+        day += datetime.timedelta(days=1)
+
+
+def submission_deadline(period: datetime.date, working_day_number: int) -> datetime.date:
+    """The day an actual for the period is due: working day N of the following month."""
+    return working_day(add_months(month_start(period), 1), working_day_number)

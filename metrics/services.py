@@ -1,0 +1,195 @@
+"""Writes that touch several rows at once. Each runs in one transaction."""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+
+from metrics import periods
+from metrics.models import Actual, Benchmark, Kpi, Target
+from priorities.models import Action, Officer, Plan, PriorityArea
+
+
+class FixtureError(ValueError):
+    """The fixture file is wrong; the message says where."""
+
+
+@dataclass
+class LoadReport:
+    created: dict[str, int] = field(default_factory=dict)
+    existing: dict[str, int] = field(default_factory=dict)
+
+    def count(self, model: type[models.Model], created: bool) -> None:
+        bucket = self.created if created else self.existing
+        name = model._meta.verbose_name_plural
+        bucket[name] = bucket.get(name, 0) + 1
+
+
+def _decimal(value) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def _day(value: str | None) -> datetime.date | None:
+    return None if not value else datetime.date.fromisoformat(value)
+
+
+def _month(value: str | None) -> datetime.date | None:
+    return None if not value else periods.parse_month(value)
+
+
+def _get_or_create(report: LoadReport, where: str, model, lookup: dict, defaults: dict):
+    """Create the row if it is missing; never overwrite one that exists.
+
+    Figures that analysts have corrected since the last load are theirs, so a
+    second load leaves every existing row exactly as it is.
+    """
+    instance = model.objects.filter(**lookup).first()
+    if instance is not None:
+        report.count(model, created=False)
+        return instance
+    instance = model(**lookup, **defaults)
+    try:
+        instance.full_clean()
+    except ValidationError as error:
+        raise FixtureError(f"{where}: {'; '.join(error.messages)}") from error
+    instance.save()
+    report.count(model, created=True)
+    return instance
+
+
+@transaction.atomic
+def load_plan_data(data: dict) -> LoadReport:
+    """Load officers, plans, areas, actions and KPIs from a fixture dict."""
+    report = LoadReport()
+    officers = {}
+    for row in data.get("officers", []):
+        officers[row["role_title"]] = _get_or_create(
+            report,
+            f"officer {row['role_title']!r}",
+            Officer,
+            {"role_title": row["role_title"]},
+            {"name": row.get("name", "")},
+        )
+
+    def officer(title: str | None, where: str) -> Officer | None:
+        if not title:
+            return None
+        if title not in officers:
+            raise FixtureError(f"{where}: officer {title!r} is not in the officers list.")
+        return officers[title]
+
+    areas = {}
+    for plan_row in data.get("plans", []):
+        plan = _get_or_create(
+            report,
+            f"plan {plan_row['slug']}",
+            Plan,
+            {"slug": plan_row["slug"]},
+            {
+                "title": plan_row["title"],
+                "description": plan_row.get("description", ""),
+                "start": _month(plan_row.get("start")),
+                "end": _month(plan_row.get("end")),
+                "source": plan_row.get("source", ""),
+            },
+        )
+        for area_row in plan_row.get("areas", []):
+            where = f"plan {plan.slug} area {area_row['number']}"
+            area = _get_or_create(
+                report,
+                where,
+                PriorityArea,
+                {"plan": plan, "number": area_row["number"]},
+                {
+                    "title": area_row["title"],
+                    "what_needs_to_improve": area_row.get("what_needs_to_improve", ""),
+                    "responsible_officer": officer(area_row.get("responsible_officer"), where),
+                },
+            )
+            areas[(plan.slug, area.number)] = area
+            for action_row in area_row.get("actions", []):
+                action_where = f"{where} action {action_row['ref']}"
+                _get_or_create(
+                    report,
+                    action_where,
+                    Action,
+                    {"area": area, "ref": action_row["ref"]},
+                    {
+                        "theme": action_row.get("theme") or "",
+                        "description": action_row["description"],
+                        "owner": officer(action_row.get("owner"), action_where),
+                        "original_delivery_date": _day(action_row.get("original_delivery_date")),
+                        "current_delivery_date": _day(action_row.get("current_delivery_date")),
+                        "expected_outputs": action_row.get("expected_outputs", ""),
+                        "status": action_row.get("status") or Action.Status.NOT_STARTED,
+                        "evidence_of_impact": action_row.get("evidence_of_impact", ""),
+                        "completed_date": _day(action_row.get("completed_date")),
+                    },
+                )
+
+    for kpi_row in data.get("kpis", []):
+        where = f"KPI {kpi_row['code']}"
+        kpi = _get_or_create(
+            report,
+            where,
+            Kpi,
+            {"code": kpi_row["code"]},
+            {
+                "title": kpi_row["title"],
+                "definition": kpi_row.get("definition", ""),
+                "unit": kpi_row["unit"],
+                "polarity": kpi_row["polarity"],
+                "tolerance": _decimal(kpi_row.get("tolerance")),
+                "tolerance_kind": kpi_row.get("tolerance_kind") or Kpi.ToleranceKind.ABSOLUTE,
+                "decimal_places": kpi_row.get("decimal_places", 1),
+                "frequency": kpi_row.get("frequency") or Kpi.Frequency.MONTHLY,
+                "owner": officer(kpi_row.get("owner"), where),
+                "numerator_label": kpi_row.get("numerator_label", ""),
+                "denominator_label": kpi_row.get("denominator_label", ""),
+            },
+        )
+        for ref in kpi_row.get("areas", []):
+            key = (ref["plan"], ref["number"])
+            if key not in areas:
+                raise FixtureError(f"{where}: no priority area {ref['number']} in {ref['plan']}.")
+            kpi.areas.add(areas[key])
+        for row in kpi_row.get("targets", []):
+            _get_or_create(
+                report,
+                f"{where} target from {row['from']}",
+                Target,
+                {"kpi": kpi, "starts": _month(row["from"])},
+                {
+                    "value": _decimal(row.get("value")),
+                    "lower": _decimal(row.get("lower")),
+                    "upper": _decimal(row.get("upper")),
+                    "source": row.get("source", ""),
+                },
+            )
+        for row in kpi_row.get("actuals", []):
+            _get_or_create(
+                report,
+                f"{where} actual for {row['period']}",
+                Actual,
+                {"kpi": kpi, "period": _month(row["period"])},
+                {
+                    "value": _decimal(row["value"]),
+                    "numerator": _decimal(row.get("numerator")),
+                    "denominator": _decimal(row.get("denominator")),
+                    "what_data_tells_us": row.get("what_data_tells_us", ""),
+                    "issues_and_risks": row.get("issues_and_risks", ""),
+                    "evidence_of_impact": row.get("evidence_of_impact", ""),
+                    "source": row.get("source", ""),
+                },
+            )
+        for row in kpi_row.get("benchmarks", []):
+            _get_or_create(
+                report,
+                f"{where} {row['comparator']} benchmark for {row['period']}",
+                Benchmark,
+                {"kpi": kpi, "comparator": row["comparator"], "period": _month(row["period"])},
+                {"value": _decimal(row["value"]), "source": row.get("source", "")},
+            )
+    return report

@@ -1,0 +1,94 @@
+import datetime
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+
+from metrics.models import Actual, Benchmark, Kpi, Target
+from priorities.models import Action, Officer, Plan, PriorityArea
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.django.Password("correct-horse-battery")
+
+
+class OfficerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Officer
+
+    role_title = factory.Sequence(lambda n: f"Head of Service {n}")
+
+
+class PlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Plan
+
+    slug = factory.Sequence(lambda n: f"plan-{n}")
+    title = factory.Sequence(lambda n: f"Improvement plan {n}")
+    start = datetime.date(2021, 1, 1)
+
+
+class PriorityAreaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PriorityArea
+
+    plan = factory.SubFactory(PlanFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    title = factory.Sequence(lambda n: f"Priority area {n}")
+    responsible_officer = factory.SubFactory(OfficerFactory)
+
+
+class ActionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Action
+
+    area = factory.SubFactory(PriorityAreaFactory)
+    ref = factory.Sequence(lambda n: f"1.{n}")
+    theme = Action.Theme.PRACTICE
+    description = "Audit strategy discussions in the MASH"
+    owner = factory.SubFactory(OfficerFactory)
+    original_delivery_date = datetime.date(2021, 3, 31)
+
+
+class KpiFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Kpi
+
+    code = factory.Sequence(lambda n: f"T.{n:04d}")
+    title = factory.Sequence(lambda n: f"Test measure {n}")
+    unit = Kpi.Unit.PERCENT
+    polarity = Kpi.Polarity.HIGHER
+    owner = factory.SubFactory(OfficerFactory)
+
+
+class TargetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Target
+
+    kpi = factory.SubFactory(KpiFactory)
+    starts = datetime.date(2021, 1, 1)
+    value = Decimal("95")
+
+
+class ActualFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Actual
+
+    kpi = factory.SubFactory(KpiFactory)
+    period = datetime.date(2021, 1, 1)
+    value = Decimal("77.1")
+
+
+class BenchmarkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Benchmark
+
+    kpi = factory.SubFactory(KpiFactory)
+    comparator = Benchmark.Comparator.ENGLAND
+    period = datetime.date(2020, 12, 1)
+    value = Decimal("17.4")
