@@ -1,13 +1,16 @@
+import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Min, Prefetch, Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from metrics import periods
-from priorities.models import Officer, PriorityArea
+from metrics import periods, rag
+from priorities.models import Officer, Plan, PriorityArea
 
 
 def _first_of_month(field: str, name: str) -> models.CheckConstraint:
@@ -16,6 +19,75 @@ def _first_of_month(field: str, name: str) -> models.CheckConstraint:
         name=name,
         violation_error_message="A period is a month: enter the first day of the month.",
     )
+
+
+@dataclass(frozen=True)
+class KpiRow:
+    """One KPI's position for a period, as every page and export shows it."""
+
+    kpi: "Kpi"
+    period: datetime.date
+    actual: "Actual | None"
+    target: rag.Step | None
+    status: rag.Status
+    previous: Decimal | None
+    direction: rag.Direction | None
+    last_year: Decimal | None
+    direction_year: rag.Direction | None
+    trajectory: rag.Trajectory
+
+    @property
+    def value(self) -> Decimal | None:
+        return None if self.actual is None else self.actual.value
+
+    @property
+    def period_label(self) -> str:
+        return self.kpi.period_label(self.period)
+
+    @property
+    def value_display(self) -> str:
+        return rag.fmt(self.value, self.kpi.decimal_places)
+
+    @property
+    def target_display(self) -> str:
+        return self.target.describe(self.kpi.decimal_places) if self.target else ""
+
+
+# How far back a board read fetches actuals: six quarters for the trajectory
+# of a quarterly KPI, plus the months until its latest quarter end.
+_LOOKBACK_MONTHS = (rag.TRAJECTORY_WINDOW - 1) * 3 + 2
+
+
+class KpiQuerySet(models.QuerySet):
+    def for_plan(self, plan: Plan) -> "KpiQuerySet":
+        return self.filter(areas__plan=plan).distinct()
+
+    def for_area(self, area: PriorityArea) -> "KpiQuerySet":
+        return self.filter(areas=area)
+
+    def for_board(
+        self, period: datetime.date, *, today: datetime.date | None = None
+    ) -> list[KpiRow]:
+        """Every KPI's actual, target, status, direction and trajectory for a period.
+
+        A quarterly KPI is read at the latest quarter ending in or before the
+        period. Four queries whatever the number of KPIs and months.
+        """
+        today = today or timezone.localdate()
+        actuals = Actual.objects.filter(
+            period__gte=periods.add_months(period, -max(12, _LOOKBACK_MONTHS)),
+            period__lte=period,
+        )
+        kpis = (
+            self.select_related("owner")
+            .annotate(first_reported=Min("actuals__period"))
+            .prefetch_related(
+                Prefetch("targets", queryset=Target.objects.order_by("starts")),
+                Prefetch("actuals", queryset=actuals, to_attr="recent_actuals"),
+                Prefetch("areas", queryset=PriorityArea.objects.select_related("plan")),
+            )
+        )
+        return [kpi.board_row(period, today=today) for kpi in kpis]
 
 
 class Kpi(models.Model):
@@ -69,6 +141,8 @@ class Kpi(models.Model):
     denominator_label = models.CharField(max_length=200, blank=True)
     history = HistoricalRecords()
 
+    objects = KpiQuerySet.as_manager()
+
     class Meta:
         verbose_name = "KPI"
         verbose_name_plural = "KPIs"
@@ -95,6 +169,61 @@ class Kpi(models.Model):
 
     def period_label(self, period) -> str:
         return periods.period_label(period, self.frequency)
+
+    @property
+    def rule(self) -> rag.Rule:
+        return rag.Rule(
+            polarity=self.polarity,
+            unit=self.unit,
+            tolerance=self.tolerance,
+            tolerance_kind=self.tolerance_kind,
+            decimal_places=self.decimal_places,
+            frequency=self.frequency,
+        )
+
+    @property
+    def steps(self) -> list[rag.Step]:
+        return [target.step for target in self.targets.all()]
+
+    def reporting_period(self, period: datetime.date) -> datetime.date:
+        """The period a board read for ``period`` shows: a quarterly KPI's latest quarter end."""
+        if not self.is_quarterly:
+            return period
+        end = periods.quarter_end(period)
+        return end if end == period else periods.add_months(end, -3)
+
+    def board_row(self, period: datetime.date, *, today: datetime.date) -> KpiRow:
+        """Work out the row from prefetched targets and ``recent_actuals``."""
+        rule, steps = self.rule, self.steps
+        at = self.reporting_period(period)
+        by_period = {actual.period: actual for actual in self.recent_actuals}
+        values = {p: actual.value for p, actual in by_period.items()}
+        actual = by_period.get(at)
+        target = rag.target_in_force(steps, at)
+        if actual is None:
+            status = rag.missing_status(
+                at,
+                today=today,
+                deadline_working_day=settings.SUBMISSION_DEADLINE_WORKING_DAY,
+                reporting_from=self.first_reported,
+            )
+        else:
+            status = rag.performance_status(actual.value, target, rule)
+        previous = values.get(periods.add_months(at, -rule.interval))
+        last_year = values.get(periods.add_months(at, -12))
+        current = actual.value if actual else None
+        return KpiRow(
+            kpi=self,
+            period=at,
+            actual=actual,
+            target=target,
+            status=status,
+            previous=previous,
+            direction=rag.direction(current, previous, rule),
+            last_year=last_year,
+            direction_year=rag.direction(current, last_year, rule),
+            trajectory=rag.trajectory(values, steps, at, rule),
+        )
 
 
 class Target(models.Model):
@@ -136,6 +265,10 @@ class Target(models.Model):
         else:
             level = f"{self.value}"
         return f"{self.kpi.code} from {periods.month_label(self.starts)}: {level}"
+
+    @property
+    def step(self) -> rag.Step:
+        return rag.Step(starts=self.starts, value=self.value, lower=self.lower, upper=self.upper)
 
 
 class Actual(models.Model):

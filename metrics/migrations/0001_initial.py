@@ -7,240 +7,707 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('priorities', '0001_initial'),
+        ("priorities", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HistoricalKpi',
+            name="HistoricalKpi",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('code', models.CharField(db_index=True, max_length=30)),
-                ('title', models.CharField(max_length=300)),
-                ('definition', models.TextField(blank=True)),
-                ('unit', models.CharField(choices=[('percent', 'Percentage'), ('rate_per_10000', 'Rate per 10,000 children'), ('count', 'Count'), ('days', 'Days'), ('fte', 'Full-time equivalent posts'), ('number', 'Number')], default='percent', max_length=20)),
-                ('polarity', models.CharField(choices=[('higher', 'Higher is better'), ('lower', 'Lower is better'), ('neutral', 'Neutral: monitored, neither direction is better')], max_length=10)),
-                ('tolerance', models.DecimalField(blank=True, decimal_places=2, help_text='How far from target is amber rather than red. Empty: the documented default.', max_digits=8, null=True)),
-                ('tolerance_kind', models.CharField(choices=[('absolute', "Absolute (in the KPI's own units)"), ('relative', 'Relative (% of the target)')], default='absolute', max_length=10)),
-                ('decimal_places', models.PositiveSmallIntegerField(default=1)),
-                ('frequency', models.CharField(choices=[('monthly', 'Monthly'), ('quarterly', 'Quarterly')], default='monthly', max_length=10)),
-                ('numerator_label', models.CharField(blank=True, max_length=200)),
-                ('denominator_label', models.CharField(blank=True, max_length=200)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('owner', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='priorities.officer')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(db_index=True, max_length=30)),
+                ("title", models.CharField(max_length=300)),
+                ("definition", models.TextField(blank=True)),
+                (
+                    "unit",
+                    models.CharField(
+                        choices=[
+                            ("percent", "Percentage"),
+                            ("rate_per_10000", "Rate per 10,000 children"),
+                            ("count", "Count"),
+                            ("days", "Days"),
+                            ("fte", "Full-time equivalent posts"),
+                            ("number", "Number"),
+                        ],
+                        default="percent",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "polarity",
+                    models.CharField(
+                        choices=[
+                            ("higher", "Higher is better"),
+                            ("lower", "Lower is better"),
+                            ("neutral", "Neutral: monitored, neither direction is better"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "tolerance",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="How far from target is amber rather than red. Empty: the documented default.",
+                        max_digits=8,
+                        null=True,
+                    ),
+                ),
+                (
+                    "tolerance_kind",
+                    models.CharField(
+                        choices=[
+                            ("absolute", "Absolute (in the KPI's own units)"),
+                            ("relative", "Relative (% of the target)"),
+                        ],
+                        default="absolute",
+                        max_length=10,
+                    ),
+                ),
+                ("decimal_places", models.PositiveSmallIntegerField(default=1)),
+                (
+                    "frequency",
+                    models.CharField(
+                        choices=[("monthly", "Monthly"), ("quarterly", "Quarterly")],
+                        default="monthly",
+                        max_length=10,
+                    ),
+                ),
+                ("numerator_label", models.CharField(blank=True, max_length=200)),
+                ("denominator_label", models.CharField(blank=True, max_length=200)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="priorities.officer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical KPI',
-                'verbose_name_plural': 'historical KPIs',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical KPI",
+                "verbose_name_plural": "historical KPIs",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Kpi',
+            name="Kpi",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=30, unique=True)),
-                ('title', models.CharField(max_length=300)),
-                ('definition', models.TextField(blank=True)),
-                ('unit', models.CharField(choices=[('percent', 'Percentage'), ('rate_per_10000', 'Rate per 10,000 children'), ('count', 'Count'), ('days', 'Days'), ('fte', 'Full-time equivalent posts'), ('number', 'Number')], default='percent', max_length=20)),
-                ('polarity', models.CharField(choices=[('higher', 'Higher is better'), ('lower', 'Lower is better'), ('neutral', 'Neutral: monitored, neither direction is better')], max_length=10)),
-                ('tolerance', models.DecimalField(blank=True, decimal_places=2, help_text='How far from target is amber rather than red. Empty: the documented default.', max_digits=8, null=True)),
-                ('tolerance_kind', models.CharField(choices=[('absolute', "Absolute (in the KPI's own units)"), ('relative', 'Relative (% of the target)')], default='absolute', max_length=10)),
-                ('decimal_places', models.PositiveSmallIntegerField(default=1)),
-                ('frequency', models.CharField(choices=[('monthly', 'Monthly'), ('quarterly', 'Quarterly')], default='monthly', max_length=10)),
-                ('numerator_label', models.CharField(blank=True, max_length=200)),
-                ('denominator_label', models.CharField(blank=True, max_length=200)),
-                ('areas', models.ManyToManyField(blank=True, help_text='Priority areas it evidences.', related_name='kpis', to='priorities.priorityarea')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='kpis', to='priorities.officer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=30, unique=True)),
+                ("title", models.CharField(max_length=300)),
+                ("definition", models.TextField(blank=True)),
+                (
+                    "unit",
+                    models.CharField(
+                        choices=[
+                            ("percent", "Percentage"),
+                            ("rate_per_10000", "Rate per 10,000 children"),
+                            ("count", "Count"),
+                            ("days", "Days"),
+                            ("fte", "Full-time equivalent posts"),
+                            ("number", "Number"),
+                        ],
+                        default="percent",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "polarity",
+                    models.CharField(
+                        choices=[
+                            ("higher", "Higher is better"),
+                            ("lower", "Lower is better"),
+                            ("neutral", "Neutral: monitored, neither direction is better"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "tolerance",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="How far from target is amber rather than red. Empty: the documented default.",
+                        max_digits=8,
+                        null=True,
+                    ),
+                ),
+                (
+                    "tolerance_kind",
+                    models.CharField(
+                        choices=[
+                            ("absolute", "Absolute (in the KPI's own units)"),
+                            ("relative", "Relative (% of the target)"),
+                        ],
+                        default="absolute",
+                        max_length=10,
+                    ),
+                ),
+                ("decimal_places", models.PositiveSmallIntegerField(default=1)),
+                (
+                    "frequency",
+                    models.CharField(
+                        choices=[("monthly", "Monthly"), ("quarterly", "Quarterly")],
+                        default="monthly",
+                        max_length=10,
+                    ),
+                ),
+                ("numerator_label", models.CharField(blank=True, max_length=200)),
+                ("denominator_label", models.CharField(blank=True, max_length=200)),
+                (
+                    "areas",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Priority areas it evidences.",
+                        related_name="kpis",
+                        to="priorities.priorityarea",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="kpis",
+                        to="priorities.officer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'KPI',
-                'verbose_name_plural': 'KPIs',
-                'ordering': ['code'],
+                "verbose_name": "KPI",
+                "verbose_name_plural": "KPIs",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalTarget',
+            name="HistoricalTarget",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('starts', models.DateField(help_text='First day of the month it applies from.', verbose_name='in force from')),
-                ('value', models.DecimalField(blank=True, decimal_places=4, max_digits=12, null=True)),
-                ('lower', models.DecimalField(blank=True, decimal_places=4, help_text='Band, neutral KPIs only.', max_digits=12, null=True)),
-                ('upper', models.DecimalField(blank=True, decimal_places=4, help_text='Band, neutral KPIs only.', max_digits=12, null=True)),
-                ('source', models.CharField(blank=True, max_length=300)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('kpi', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='metrics.kpi')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "starts",
+                    models.DateField(
+                        help_text="First day of the month it applies from.",
+                        verbose_name="in force from",
+                    ),
+                ),
+                (
+                    "value",
+                    models.DecimalField(blank=True, decimal_places=4, max_digits=12, null=True),
+                ),
+                (
+                    "lower",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        help_text="Band, neutral KPIs only.",
+                        max_digits=12,
+                        null=True,
+                    ),
+                ),
+                (
+                    "upper",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        help_text="Band, neutral KPIs only.",
+                        max_digits=12,
+                        null=True,
+                    ),
+                ),
+                ("source", models.CharField(blank=True, max_length=300)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "kpi",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="metrics.kpi",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical target',
-                'verbose_name_plural': 'historical targets',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical target",
+                "verbose_name_plural": "historical targets",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalBenchmark',
+            name="HistoricalBenchmark",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('comparator', models.CharField(choices=[('statistical_neighbours', 'Statistical neighbours'), ('region', 'West Midlands region'), ('england', 'England')], max_length=30)),
-                ('period', models.DateField()),
-                ('value', models.DecimalField(decimal_places=4, max_digits=12)),
-                ('source', models.CharField(blank=True, max_length=300)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('kpi', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='metrics.kpi')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "comparator",
+                    models.CharField(
+                        choices=[
+                            ("statistical_neighbours", "Statistical neighbours"),
+                            ("region", "West Midlands region"),
+                            ("england", "England"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("period", models.DateField()),
+                ("value", models.DecimalField(decimal_places=4, max_digits=12)),
+                ("source", models.CharField(blank=True, max_length=300)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "kpi",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="metrics.kpi",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical benchmark',
-                'verbose_name_plural': 'historical benchmarks',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical benchmark",
+                "verbose_name_plural": "historical benchmarks",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalActual',
+            name="HistoricalActual",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('period', models.DateField(help_text="First day of the month; a quarter's last month.")),
-                ('value', models.DecimalField(decimal_places=4, max_digits=12)),
-                ('numerator', models.DecimalField(blank=True, decimal_places=4, max_digits=12, null=True)),
-                ('denominator', models.DecimalField(blank=True, decimal_places=4, max_digits=12, null=True)),
-                ('what_data_tells_us', models.TextField(blank=True, verbose_name='what is the data telling us')),
-                ('issues_and_risks', models.TextField(blank=True, verbose_name='what are the issues and risks')),
-                ('evidence_of_impact', models.TextField(blank=True, verbose_name='what evidence shows the actions are working')),
-                ('source', models.CharField(blank=True, max_length=300)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('updated_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('kpi', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='metrics.kpi')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "period",
+                    models.DateField(help_text="First day of the month; a quarter's last month."),
+                ),
+                ("value", models.DecimalField(decimal_places=4, max_digits=12)),
+                (
+                    "numerator",
+                    models.DecimalField(blank=True, decimal_places=4, max_digits=12, null=True),
+                ),
+                (
+                    "denominator",
+                    models.DecimalField(blank=True, decimal_places=4, max_digits=12, null=True),
+                ),
+                (
+                    "what_data_tells_us",
+                    models.TextField(blank=True, verbose_name="what is the data telling us"),
+                ),
+                (
+                    "issues_and_risks",
+                    models.TextField(blank=True, verbose_name="what are the issues and risks"),
+                ),
+                (
+                    "evidence_of_impact",
+                    models.TextField(
+                        blank=True, verbose_name="what evidence shows the actions are working"
+                    ),
+                ),
+                ("source", models.CharField(blank=True, max_length=300)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "kpi",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="metrics.kpi",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical actual',
-                'verbose_name_plural': 'historical actuals',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical actual",
+                "verbose_name_plural": "historical actuals",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Benchmark',
+            name="Benchmark",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('comparator', models.CharField(choices=[('statistical_neighbours', 'Statistical neighbours'), ('region', 'West Midlands region'), ('england', 'England')], max_length=30)),
-                ('period', models.DateField()),
-                ('value', models.DecimalField(decimal_places=4, max_digits=12)),
-                ('source', models.CharField(blank=True, max_length=300)),
-                ('kpi', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='benchmarks', to='metrics.kpi')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "comparator",
+                    models.CharField(
+                        choices=[
+                            ("statistical_neighbours", "Statistical neighbours"),
+                            ("region", "West Midlands region"),
+                            ("england", "England"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("period", models.DateField()),
+                ("value", models.DecimalField(decimal_places=4, max_digits=12)),
+                ("source", models.CharField(blank=True, max_length=300)),
+                (
+                    "kpi",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="benchmarks",
+                        to="metrics.kpi",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['kpi', 'comparator', 'period'],
+                "ordering": ["kpi", "comparator", "period"],
             },
         ),
         migrations.CreateModel(
-            name='Actual',
+            name="Actual",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period', models.DateField(help_text="First day of the month; a quarter's last month.")),
-                ('value', models.DecimalField(decimal_places=4, max_digits=12)),
-                ('numerator', models.DecimalField(blank=True, decimal_places=4, max_digits=12, null=True)),
-                ('denominator', models.DecimalField(blank=True, decimal_places=4, max_digits=12, null=True)),
-                ('what_data_tells_us', models.TextField(blank=True, verbose_name='what is the data telling us')),
-                ('issues_and_risks', models.TextField(blank=True, verbose_name='what are the issues and risks')),
-                ('evidence_of_impact', models.TextField(blank=True, verbose_name='what evidence shows the actions are working')),
-                ('source', models.CharField(blank=True, max_length=300)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('kpi', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='actuals', to='metrics.kpi')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "period",
+                    models.DateField(help_text="First day of the month; a quarter's last month."),
+                ),
+                ("value", models.DecimalField(decimal_places=4, max_digits=12)),
+                (
+                    "numerator",
+                    models.DecimalField(blank=True, decimal_places=4, max_digits=12, null=True),
+                ),
+                (
+                    "denominator",
+                    models.DecimalField(blank=True, decimal_places=4, max_digits=12, null=True),
+                ),
+                (
+                    "what_data_tells_us",
+                    models.TextField(blank=True, verbose_name="what is the data telling us"),
+                ),
+                (
+                    "issues_and_risks",
+                    models.TextField(blank=True, verbose_name="what are the issues and risks"),
+                ),
+                (
+                    "evidence_of_impact",
+                    models.TextField(
+                        blank=True, verbose_name="what evidence shows the actions are working"
+                    ),
+                ),
+                ("source", models.CharField(blank=True, max_length=300)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "kpi",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="actuals",
+                        to="metrics.kpi",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['kpi', 'period'],
+                "ordering": ["kpi", "period"],
             },
         ),
         migrations.CreateModel(
-            name='Target',
+            name="Target",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('starts', models.DateField(help_text='First day of the month it applies from.', verbose_name='in force from')),
-                ('value', models.DecimalField(blank=True, decimal_places=4, max_digits=12, null=True)),
-                ('lower', models.DecimalField(blank=True, decimal_places=4, help_text='Band, neutral KPIs only.', max_digits=12, null=True)),
-                ('upper', models.DecimalField(blank=True, decimal_places=4, help_text='Band, neutral KPIs only.', max_digits=12, null=True)),
-                ('source', models.CharField(blank=True, max_length=300)),
-                ('kpi', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='targets', to='metrics.kpi')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "starts",
+                    models.DateField(
+                        help_text="First day of the month it applies from.",
+                        verbose_name="in force from",
+                    ),
+                ),
+                (
+                    "value",
+                    models.DecimalField(blank=True, decimal_places=4, max_digits=12, null=True),
+                ),
+                (
+                    "lower",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        help_text="Band, neutral KPIs only.",
+                        max_digits=12,
+                        null=True,
+                    ),
+                ),
+                (
+                    "upper",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        help_text="Band, neutral KPIs only.",
+                        max_digits=12,
+                        null=True,
+                    ),
+                ),
+                ("source", models.CharField(blank=True, max_length=300)),
+                (
+                    "kpi",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="targets",
+                        to="metrics.kpi",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['kpi', 'starts'],
+                "ordering": ["kpi", "starts"],
             },
         ),
         migrations.AddConstraint(
-            model_name='kpi',
-            constraint=models.CheckConstraint(condition=models.Q(('decimal_places__lte', 4)), name='kpi_decimal_places_max_4', violation_error_message='Decimal places can be 0 to 4.'),
+            model_name="kpi",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("decimal_places__lte", 4)),
+                name="kpi_decimal_places_max_4",
+                violation_error_message="Decimal places can be 0 to 4.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='kpi',
-            constraint=models.CheckConstraint(condition=models.Q(('tolerance__isnull', True), ('tolerance__gte', 0), _connector='OR'), name='kpi_tolerance_not_negative', violation_error_message='Tolerance cannot be negative.'),
+            model_name="kpi",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("tolerance__isnull", True), ("tolerance__gte", 0), _connector="OR"
+                ),
+                name="kpi_tolerance_not_negative",
+                violation_error_message="Tolerance cannot be negative.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='benchmark',
-            constraint=models.UniqueConstraint(fields=('kpi', 'comparator', 'period'), name='benchmark_one_per_comparator_period'),
+            model_name="benchmark",
+            constraint=models.UniqueConstraint(
+                fields=("kpi", "comparator", "period"), name="benchmark_one_per_comparator_period"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='benchmark',
-            constraint=models.CheckConstraint(condition=models.Q(('period__day', 1)), name='benchmark_period_first_of_month', violation_error_message='A period is a month: enter the first day of the month.'),
+            model_name="benchmark",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("period__day", 1)),
+                name="benchmark_period_first_of_month",
+                violation_error_message="A period is a month: enter the first day of the month.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='actual',
-            constraint=models.UniqueConstraint(fields=('kpi', 'period'), name='actual_one_per_kpi_period'),
+            model_name="actual",
+            constraint=models.UniqueConstraint(
+                fields=("kpi", "period"), name="actual_one_per_kpi_period"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='actual',
-            constraint=models.CheckConstraint(condition=models.Q(('period__day', 1)), name='actual_period_first_of_month', violation_error_message='A period is a month: enter the first day of the month.'),
+            model_name="actual",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("period__day", 1)),
+                name="actual_period_first_of_month",
+                violation_error_message="A period is a month: enter the first day of the month.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='actual',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('denominator__isnull', True), ('numerator__isnull', True)), models.Q(('denominator__isnull', False), ('numerator__isnull', False)), _connector='OR'), name='actual_numerator_and_denominator_together', violation_error_message='Give both the numerator and the denominator, or neither.'),
+            model_name="actual",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("denominator__isnull", True), ("numerator__isnull", True)),
+                    models.Q(("denominator__isnull", False), ("numerator__isnull", False)),
+                    _connector="OR",
+                ),
+                name="actual_numerator_and_denominator_together",
+                violation_error_message="Give both the numerator and the denominator, or neither.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='actual',
-            constraint=models.CheckConstraint(condition=models.Q(('denominator__isnull', True), models.Q(('denominator__gt', 0), ('numerator__gte', 0), ('numerator__lte', models.F('denominator'))), _connector='OR'), name='actual_numerator_within_denominator', violation_error_message='The numerator must be between 0 and the denominator, and the denominator above 0.'),
+            model_name="actual",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("denominator__isnull", True),
+                    models.Q(
+                        ("denominator__gt", 0),
+                        ("numerator__gte", 0),
+                        ("numerator__lte", models.F("denominator")),
+                    ),
+                    _connector="OR",
+                ),
+                name="actual_numerator_within_denominator",
+                violation_error_message="The numerator must be between 0 and the denominator, and the denominator above 0.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='target',
-            constraint=models.UniqueConstraint(fields=('kpi', 'starts'), name='target_one_step_per_month'),
+            model_name="target",
+            constraint=models.UniqueConstraint(
+                fields=("kpi", "starts"), name="target_one_step_per_month"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='target',
-            constraint=models.CheckConstraint(condition=models.Q(('starts__day', 1)), name='target_starts_first_of_month', violation_error_message='A period is a month: enter the first day of the month.'),
+            model_name="target",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("starts__day", 1)),
+                name="target_starts_first_of_month",
+                violation_error_message="A period is a month: enter the first day of the month.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='target',
-            constraint=models.CheckConstraint(condition=models.Q(('value__isnull', False), models.Q(('lower__isnull', False), ('upper__isnull', False)), _connector='OR'), name='target_has_value_or_band', violation_error_message='Give a target value, or both ends of a band.'),
+            model_name="target",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("value__isnull", False),
+                    models.Q(("lower__isnull", False), ("upper__isnull", False)),
+                    _connector="OR",
+                ),
+                name="target_has_value_or_band",
+                violation_error_message="Give a target value, or both ends of a band.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='target',
-            constraint=models.CheckConstraint(condition=models.Q(('lower__isnull', True), ('upper__isnull', True), ('lower__lte', models.F('upper')), _connector='OR'), name='target_band_lower_not_above_upper', violation_error_message='The lower end of the band cannot be above the upper end.'),
+            model_name="target",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("lower__isnull", True),
+                    ("upper__isnull", True),
+                    ("lower__lte", models.F("upper")),
+                    _connector="OR",
+                ),
+                name="target_band_lower_not_above_upper",
+                violation_error_message="The lower end of the band cannot be above the upper end.",
+            ),
         ),
     ]

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,174 +15,496 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='HistoricalOfficer',
+            name="HistoricalOfficer",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('role_title', models.CharField(db_index=True, max_length=200)),
-                ('name', models.CharField(blank=True, max_length=200)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(blank=True, db_constraint=False, help_text='The login that acts for this post: it may update what the post owns.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("role_title", models.CharField(db_index=True, max_length=200)),
+                ("name", models.CharField(blank=True, max_length=200)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="The login that acts for this post: it may update what the post owns.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical officer',
-                'verbose_name_plural': 'historical officers',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical officer",
+                "verbose_name_plural": "historical officers",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalPlan',
+            name="HistoricalPlan",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=80)),
-                ('title', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('start', models.DateField(blank=True, help_text='First month the plan covers.', null=True)),
-                ('end', models.DateField(blank=True, help_text='Last month the plan covers.', null=True)),
-                ('source', models.CharField(blank=True, help_text='Where the plan comes from.', max_length=300)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=80)),
+                ("title", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "start",
+                    models.DateField(
+                        blank=True, help_text="First month the plan covers.", null=True
+                    ),
+                ),
+                (
+                    "end",
+                    models.DateField(
+                        blank=True, help_text="Last month the plan covers.", null=True
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        blank=True, help_text="Where the plan comes from.", max_length=300
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical plan',
-                'verbose_name_plural': 'historical plans',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical plan",
+                "verbose_name_plural": "historical plans",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Officer',
+            name="Officer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role_title', models.CharField(max_length=200, unique=True)),
-                ('name', models.CharField(blank=True, max_length=200)),
-                ('user', models.OneToOneField(blank=True, help_text='The login that acts for this post: it may update what the post owns.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='officer', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("role_title", models.CharField(max_length=200, unique=True)),
+                ("name", models.CharField(blank=True, max_length=200)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        help_text="The login that acts for this post: it may update what the post owns.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="officer",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['role_title'],
+                "ordering": ["role_title"],
             },
         ),
         migrations.CreateModel(
-            name='Plan',
+            name="Plan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=80, unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('start', models.DateField(blank=True, help_text='First month the plan covers.', null=True)),
-                ('end', models.DateField(blank=True, help_text='Last month the plan covers.', null=True)),
-                ('source', models.CharField(blank=True, help_text='Where the plan comes from.', max_length=300)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=80, unique=True)),
+                ("title", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "start",
+                    models.DateField(
+                        blank=True, help_text="First month the plan covers.", null=True
+                    ),
+                ),
+                (
+                    "end",
+                    models.DateField(
+                        blank=True, help_text="Last month the plan covers.", null=True
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        blank=True, help_text="Where the plan comes from.", max_length=300
+                    ),
+                ),
             ],
             options={
-                'ordering': ['start', 'title'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('end__isnull', True), ('start__isnull', True), ('end__gte', models.F('start')), _connector='OR'), name='plan_end_not_before_start', violation_error_message='The plan cannot end before it starts.')],
+                "ordering": ["start", "title"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("end__isnull", True),
+                            ("start__isnull", True),
+                            ("end__gte", models.F("start")),
+                            _connector="OR",
+                        ),
+                        name="plan_end_not_before_start",
+                        violation_error_message="The plan cannot end before it starts.",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalPriorityArea',
+            name="HistoricalPriorityArea",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField()),
-                ('title', models.CharField(max_length=300)),
-                ('what_needs_to_improve', models.TextField(blank=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('responsible_officer', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='priorities.officer')),
-                ('plan', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='priorities.plan')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveSmallIntegerField()),
+                ("title", models.CharField(max_length=300)),
+                ("what_needs_to_improve", models.TextField(blank=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "responsible_officer",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="priorities.officer",
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="priorities.plan",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical priority area',
-                'verbose_name_plural': 'historical priority areas',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical priority area",
+                "verbose_name_plural": "historical priority areas",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='PriorityArea',
+            name="PriorityArea",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField()),
-                ('title', models.CharField(max_length=300)),
-                ('what_needs_to_improve', models.TextField(blank=True)),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='areas', to='priorities.plan')),
-                ('responsible_officer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='areas', to='priorities.officer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveSmallIntegerField()),
+                ("title", models.CharField(max_length=300)),
+                ("what_needs_to_improve", models.TextField(blank=True)),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="areas",
+                        to="priorities.plan",
+                    ),
+                ),
+                (
+                    "responsible_officer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="areas",
+                        to="priorities.officer",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['plan', 'number'],
+                "ordering": ["plan", "number"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalAction',
+            name="HistoricalAction",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('ref', models.CharField(help_text="The plan's own number, e.g. 1.3", max_length=20, verbose_name='reference')),
-                ('theme', models.CharField(blank=True, choices=[('people', 'People'), ('practice', 'Practice'), ('partners', 'Partners')], max_length=10)),
-                ('description', models.TextField()),
-                ('original_delivery_date', models.DateField(blank=True, help_text='The date first agreed. Never changed once set.', null=True)),
-                ('current_delivery_date', models.DateField(blank=True, help_text='The revised date, where the action has slipped.', null=True)),
-                ('expected_outputs', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('not_started', 'Not started'), ('in_progress', 'In progress'), ('completed', 'Completed')], default='not_started', max_length=12)),
-                ('evidence_of_impact', models.TextField(blank=True)),
-                ('completed_date', models.DateField(blank=True, null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('owner', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='priorities.officer')),
-                ('area', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='priorities.priorityarea')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "ref",
+                    models.CharField(
+                        help_text="The plan's own number, e.g. 1.3",
+                        max_length=20,
+                        verbose_name="reference",
+                    ),
+                ),
+                (
+                    "theme",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("people", "People"),
+                            ("practice", "Practice"),
+                            ("partners", "Partners"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("description", models.TextField()),
+                (
+                    "original_delivery_date",
+                    models.DateField(
+                        blank=True,
+                        help_text="The date first agreed. Never changed once set.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "current_delivery_date",
+                    models.DateField(
+                        blank=True,
+                        help_text="The revised date, where the action has slipped.",
+                        null=True,
+                    ),
+                ),
+                ("expected_outputs", models.TextField(blank=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("not_started", "Not started"),
+                            ("in_progress", "In progress"),
+                            ("completed", "Completed"),
+                        ],
+                        default="not_started",
+                        max_length=12,
+                    ),
+                ),
+                ("evidence_of_impact", models.TextField(blank=True)),
+                ("completed_date", models.DateField(blank=True, null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="priorities.officer",
+                    ),
+                ),
+                (
+                    "area",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="priorities.priorityarea",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical action',
-                'verbose_name_plural': 'historical actions',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical action",
+                "verbose_name_plural": "historical actions",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Action',
+            name="Action",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ref', models.CharField(help_text="The plan's own number, e.g. 1.3", max_length=20, verbose_name='reference')),
-                ('theme', models.CharField(blank=True, choices=[('people', 'People'), ('practice', 'Practice'), ('partners', 'Partners')], max_length=10)),
-                ('description', models.TextField()),
-                ('original_delivery_date', models.DateField(blank=True, help_text='The date first agreed. Never changed once set.', null=True)),
-                ('current_delivery_date', models.DateField(blank=True, help_text='The revised date, where the action has slipped.', null=True)),
-                ('expected_outputs', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('not_started', 'Not started'), ('in_progress', 'In progress'), ('completed', 'Completed')], default='not_started', max_length=12)),
-                ('evidence_of_impact', models.TextField(blank=True)),
-                ('completed_date', models.DateField(blank=True, null=True)),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='actions', to='priorities.officer')),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='actions', to='priorities.priorityarea')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "ref",
+                    models.CharField(
+                        help_text="The plan's own number, e.g. 1.3",
+                        max_length=20,
+                        verbose_name="reference",
+                    ),
+                ),
+                (
+                    "theme",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("people", "People"),
+                            ("practice", "Practice"),
+                            ("partners", "Partners"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("description", models.TextField()),
+                (
+                    "original_delivery_date",
+                    models.DateField(
+                        blank=True,
+                        help_text="The date first agreed. Never changed once set.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "current_delivery_date",
+                    models.DateField(
+                        blank=True,
+                        help_text="The revised date, where the action has slipped.",
+                        null=True,
+                    ),
+                ),
+                ("expected_outputs", models.TextField(blank=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("not_started", "Not started"),
+                            ("in_progress", "In progress"),
+                            ("completed", "Completed"),
+                        ],
+                        default="not_started",
+                        max_length=12,
+                    ),
+                ),
+                ("evidence_of_impact", models.TextField(blank=True)),
+                ("completed_date", models.DateField(blank=True, null=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="actions",
+                        to="priorities.officer",
+                    ),
+                ),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="actions",
+                        to="priorities.priorityarea",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['area', 'ref'],
+                "ordering": ["area", "ref"],
             },
         ),
         migrations.AddConstraint(
-            model_name='priorityarea',
-            constraint=models.UniqueConstraint(fields=('plan', 'number'), name='area_number_unique_in_plan'),
+            model_name="priorityarea",
+            constraint=models.UniqueConstraint(
+                fields=("plan", "number"), name="area_number_unique_in_plan"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='action',
-            constraint=models.UniqueConstraint(fields=('area', 'ref'), name='action_ref_unique_in_area'),
+            model_name="action",
+            constraint=models.UniqueConstraint(
+                fields=("area", "ref"), name="action_ref_unique_in_area"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='action',
-            constraint=models.CheckConstraint(condition=models.Q(('completed_date__isnull', True), ('status', 'completed'), _connector='OR'), name='action_completed_date_only_when_completed', violation_error_message='Only a completed action has a completed date.'),
+            model_name="action",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("completed_date__isnull", True), ("status", "completed"), _connector="OR"
+                ),
+                name="action_completed_date_only_when_completed",
+                violation_error_message="Only a completed action has a completed date.",
+            ),
         ),
     ]

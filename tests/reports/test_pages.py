@@ -27,7 +27,7 @@ def test_the_walk_finds_the_pages():
     assert "home" in dict(_project_pages())
 
 
-@pytest.mark.parametrize(("name", "kwargs"), list(_project_pages()) + [("admin:index", {})])
+@pytest.mark.parametrize(("name", "kwargs"), [*_project_pages(), ("admin:index", {})])
 def test_every_page_sends_a_visitor_to_sign_in(client, name, kwargs):
     response = client.get(reverse(name, kwargs=kwargs))
     assert response.status_code == 302

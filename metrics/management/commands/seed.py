@@ -86,7 +86,11 @@ class Command(BaseCommand):
             else None
         )
         if owner is not None:
-            Officer.objects.filter(user__username="head").exclude(pk=owner.pk).update(user=None)
-            owner.user = User.objects.get(username="head")
-            owner.save()
+            head = User.objects.get(username="head")
+            for previous in Officer.objects.filter(user=head).exclude(pk=owner.pk):
+                previous.user = None
+                previous.save()
+            if owner.user != head:
+                owner.user = head
+                owner.save()
         return logins
