@@ -90,6 +90,63 @@ class KpiQuerySet(models.QuerySet):
         return [kpi.board_row(period, today=today) for kpi in kpis]
 
 
+@dataclass(frozen=True)
+class AreaSummary:
+    area: PriorityArea
+    rows: list[KpiRow]
+    rollup: rag.Rollup
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    plan: Plan
+    period: datetime.date
+    areas: list[AreaSummary]
+    rows: list[KpiRow]
+    rollup: rag.Rollup
+
+
+def summarise_plan(
+    plan: Plan, period: datetime.date, *, today: datetime.date | None = None
+) -> PlanSummary:
+    """The plan's KPIs for a period, rolled up by priority area and for the whole plan.
+
+    Each area takes the worst RAG of its KPIs and counts the actions overdue
+    at the end of the period (or today, for the current month); the plan
+    rolls up every KPI once and every overdue action. Five queries.
+    """
+    today = today or timezone.localdate()
+    rows = Kpi.objects.for_plan(plan).order_by("code").for_board(period, today=today)
+    # Actions are judged at the end of the period viewed, so last year's
+    # board pages read as they did then.
+    as_of = min(today, periods.add_months(period, 1) - datetime.timedelta(days=1))
+    areas = list(
+        PriorityArea.objects.filter(plan=plan)
+        .select_related("responsible_officer")
+        .with_overdue_actions(as_of)
+        .order_by("number")
+    )
+    by_area: dict[int, list[KpiRow]] = {area.pk: [] for area in areas}
+    for row in rows:
+        for area in row.kpi.areas.all():
+            if area.pk in by_area:
+                by_area[area.pk].append(row)
+    summaries = [
+        AreaSummary(
+            area=area,
+            rows=by_area[area.pk],
+            rollup=rag.roll_up(
+                [row.status for row in by_area[area.pk]], overdue_actions=area.overdue_actions
+            ),
+        )
+        for area in areas
+    ]
+    rollup = rag.roll_up(
+        [row.status for row in rows], overdue_actions=sum(a.overdue_actions for a in areas)
+    )
+    return PlanSummary(plan=plan, period=period, areas=summaries, rows=rows, rollup=rollup)
+
+
 class Kpi(models.Model):
     class Unit(models.TextChoices):
         PERCENT = "percent", "Percentage"

@@ -2,7 +2,7 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Q
 from simple_history.models import HistoricalRecords
 
 
@@ -53,6 +53,18 @@ class Officer(models.Model):
         return f"{self.role_title} ({self.name})" if self.name else self.role_title
 
 
+class PriorityAreaQuerySet(models.QuerySet):
+    def with_overdue_actions(self, on: datetime.date) -> "PriorityAreaQuerySet":
+        """Annotate ``overdue_actions``: the actions overdue on a date (see Action.is_overdue)."""
+        late = Q(actions__current_delivery_date__lt=on) | Q(
+            actions__current_delivery_date__isnull=True, actions__original_delivery_date__lt=on
+        )
+        done = Q(actions__status=Action.Status.COMPLETED) & (
+            Q(actions__completed_date__isnull=True) | Q(actions__completed_date__lte=on)
+        )
+        return self.annotate(overdue_actions=Count("actions", filter=late & ~done))
+
+
 class PriorityArea(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="areas")
     number = models.PositiveSmallIntegerField()
@@ -62,6 +74,8 @@ class PriorityArea(models.Model):
         Officer, on_delete=models.PROTECT, null=True, blank=True, related_name="areas"
     )
     history = HistoricalRecords()
+
+    objects = PriorityAreaQuerySet.as_manager()
 
     class Meta:
         ordering = ["plan", "number"]
@@ -144,5 +158,13 @@ class Action(models.Model):
         return 0
 
     def is_overdue(self, on: datetime.date) -> bool:
+        """Past its current delivery date on that day and not completed by then.
+
+        A completed action with no completed date is taken as done in time.
+        """
         due = self.due_date
-        return self.status != self.Status.COMPLETED and due is not None and due < on
+        if due is None or due >= on:
+            return False
+        if self.status == self.Status.COMPLETED:
+            return self.completed_date is not None and self.completed_date > on
+        return True
