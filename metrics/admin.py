@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from metrics.models import Actual, Benchmark, Kpi, Target
+from metrics.models import Actual, Benchmark, Kpi, PeriodLock, Target
 
 
 class TargetInline(admin.TabularInline):
@@ -18,7 +18,7 @@ class BenchmarkInline(admin.TabularInline):
 
 @admin.register(Kpi)
 class KpiAdmin(SimpleHistoryAdmin):
-    list_display = ["code", "title", "unit", "polarity", "frequency", "owner"]
+    list_display = ["code", "title", "unit", "polarity", "frequency", "owner", "reporting_from"]
     list_filter = ["polarity", "frequency", "unit", "owner", "areas__plan", "areas"]
     search_fields = ["code", "title", "definition", "owner__role_title"]
     list_select_related = ["owner"]
@@ -67,3 +67,22 @@ class BenchmarkAdmin(SimpleHistoryAdmin):
     list_select_related = ["kpi"]
     autocomplete_fields = ["kpi"]
     date_hierarchy = "period"
+
+
+@admin.register(PeriodLock)
+class PeriodLockAdmin(admin.ModelAdmin):
+    """Locks are added, never edited: the list is the record of who locked what, and why."""
+
+    list_display = ["__str__", "reason", "created_by", "created_at"]
+    fields = ["locked_through", "reason"]
+    date_hierarchy = "created_at"
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        obj.created_by = request.user
+        super().save_model(request, obj, form, change)

@@ -13,6 +13,11 @@ from metrics import periods, rag
 from priorities.models import Officer, Plan, PriorityArea
 
 
+def _decimals(value: Decimal) -> int:
+    exponent = value.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
 def _first_of_month(field: str, name: str) -> models.CheckConstraint:
     return models.CheckConstraint(
         condition=Q(**{f"{field}__day": 1}),
@@ -196,6 +201,12 @@ class Kpi(models.Model):
     )
     numerator_label = models.CharField(max_length=200, blank=True)
     denominator_label = models.CharField(max_length=200, blank=True)
+    reporting_from = models.DateField(
+        null=True,
+        blank=True,
+        help_text="First period the KPI is reported for (first day of a month). "
+        "Empty: from its earliest figure.",
+    )
     history = HistoricalRecords()
 
     objects = KpiQuerySet.as_manager()
@@ -226,6 +237,86 @@ class Kpi(models.Model):
 
     def period_label(self, period) -> str:
         return periods.period_label(period, self.frequency)
+
+    def value_problems(
+        self,
+        value: Decimal | None,
+        numerator: Decimal | None = None,
+        denominator: Decimal | None = None,
+    ) -> dict[str, str]:
+        """What is wrong with a figure for this KPI, by field, in words a user can act on.
+
+        The one place these rules live: the entry form, the admin and the
+        workbook importer all ask here.
+        """
+        problems = {}
+        places = self.decimal_places
+        if value is not None:
+            if self.unit == self.Unit.PERCENT and not 0 <= value <= 100:
+                problems["value"] = "Enter a percentage between 0 and 100, for example 90.3."
+            elif value < 0:
+                problems["value"] = f"Enter a {self.get_unit_display().lower()} of 0 or more."
+            elif _decimals(value) > places:
+                plural = "" if places == 1 else "s"
+                example = rag.fmt(Decimal("12.345"), places)
+                problems["value"] = (
+                    f"Enter the value with no more than {places} decimal place{plural}, "
+                    f"for example {example}."
+                )
+        if (numerator is None) != (denominator is None):
+            missing = "denominator" if denominator is None else "numerator"
+            problems[missing] = f"Enter the {missing} as well, or leave both empty."
+        elif numerator is not None:
+            if numerator < 0:
+                problems["numerator"] = "Enter a numerator of 0 or more."
+            elif numerator != numerator.to_integral_value():
+                problems["numerator"] = "Enter the numerator as a whole number."
+            if denominator <= 0:
+                problems["denominator"] = "Enter a denominator above 0."
+            elif denominator != denominator.to_integral_value():
+                problems["denominator"] = "Enter the denominator as a whole number."
+            elif numerator > denominator and "numerator" not in problems:
+                problems["numerator"] = (
+                    f"The numerator ({numerator:f}) cannot be more than the denominator "
+                    f"({denominator:f})."
+                )
+        return problems
+
+    def period_problem(self, period: datetime.date, *, today: datetime.date) -> str | None:
+        """Why a figure cannot be recorded for this period, or None if it can."""
+        if period.day != 1:
+            return "A period is a month: use the first day of the month."
+        if self.is_quarterly and not periods.is_quarter_end(period):
+            return (
+                f"{self.code} is quarterly: record it on the quarter's last month "
+                f"({periods.month_label(periods.quarter_end(period))} for "
+                f"{periods.quarter_label(period)})."
+            )
+        latest = (
+            periods.latest_completed_quarter(today)
+            if self.is_quarterly
+            else periods.latest_completed_month(today)
+        )
+        if period > latest:
+            return (
+                f"{self.period_label(period)} has not ended yet: the latest period you can "
+                f"record is {self.period_label(latest)}."
+            )
+        if self.reporting_from and period < self.reporting_from:
+            return (
+                f"{self.code} is reported from {self.period_label(self.reporting_from)}: "
+                f"{self.period_label(period)} is before it existed."
+            )
+        return None
+
+    def value_from_ratio(self, numerator: Decimal, denominator: Decimal) -> Decimal:
+        """The value a numerator over a denominator gives, rounded to the KPI's places."""
+        ratio = numerator / denominator
+        if self.unit == self.Unit.PERCENT:
+            ratio *= 100
+        elif self.unit == self.Unit.RATE_PER_10000:
+            ratio *= 10000
+        return rag.quantize(ratio, self.decimal_places)
 
     @property
     def rule(self) -> rag.Rule:
@@ -262,7 +353,7 @@ class Kpi(models.Model):
                 at,
                 today=today,
                 deadline_working_day=settings.SUBMISSION_DEADLINE_WORKING_DAY,
-                reporting_from=self.first_reported,
+                reporting_from=self.reporting_from or self.first_reported,
             )
         else:
             status = rag.performance_status(actual.value, target, rule)
@@ -342,6 +433,9 @@ class Actual(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(
+        default=1, help_text="Goes up by one on every change, so a stale edit can be refused."
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -406,3 +500,51 @@ class Benchmark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kpi.code} {self.get_comparator_display()} {periods.month_label(self.period)}"
+
+
+class PeriodLockQuerySet(models.QuerySet):
+    def locked_through(self) -> datetime.date | None:
+        """The last locked month, from the most recent lock (None: nothing locked)."""
+        latest = self.order_by("-created_at", "-pk").first()
+        return latest.locked_through if latest else None
+
+
+class PeriodLock(models.Model):
+    """Periods up to and including ``locked_through`` are closed, e.g. after a board meeting.
+
+    Each lock is a new row, so the record of who locked and unlocked what
+    stays; the most recent row is the one in force.
+    """
+
+    locked_through = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Last locked month (first day of the month). Empty: unlock everything.",
+    )
+    reason = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PeriodLockQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        get_latest_by = "created_at"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(locked_through__isnull=True) | Q(locked_through__day=1),
+                name="period_lock_first_of_month",
+                violation_error_message="A period is a month: enter the first day of the month.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.locked_through is None:
+            return "All periods open"
+        return f"Locked up to {periods.month_label(self.locked_through)}"
+
+    @staticmethod
+    def is_locked(period: datetime.date, locked_through: datetime.date | None) -> bool:
+        return locked_through is not None and period <= locked_through

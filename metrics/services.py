@@ -148,6 +148,9 @@ def load_plan_data(data: dict) -> LoadReport:
                 "owner": officer(kpi_row.get("owner"), where),
                 "numerator_label": kpi_row.get("numerator_label", ""),
                 "denominator_label": kpi_row.get("denominator_label", ""),
+                "reporting_from": min(
+                    (_month(row["period"]) for row in kpi_row.get("actuals", [])), default=None
+                ),
             },
         )
         for ref in kpi_row.get("areas", []):

@@ -4,6 +4,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
+from metrics.models import PeriodLock
 from tests.factories import ActionFactory, ActualFactory, BenchmarkFactory, TargetFactory
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +35,7 @@ def test_every_data_model_is_in_the_admin():
         "Target",
         "Actual",
         "Benchmark",
+        "PeriodLock",
     }
 
 
@@ -43,6 +45,7 @@ def test_analyst_can_list_search_and_open_every_model(client, analyst, model):
     TargetFactory()
     ActualFactory(numerator=30, denominator=38, value="78.9")
     BenchmarkFactory()
+    PeriodLock.objects.create(locked_through="2021-01-01", reason="Board met on 3 Feb 2021")
     opts = model._meta
     changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
     assert client.get(changelist).status_code == 200
