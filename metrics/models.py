@@ -463,6 +463,13 @@ class Actual(models.Model):
     def __str__(self) -> str:
         return f"{self.kpi.code} {periods.month_label(self.period)}: {self.value}"
 
+    def save(self, *args, **kwargs):
+        # Every change, from any path, moves the version on, so an edit based
+        # on an older version can be recognised and refused.
+        if not self._state.adding:
+            self.version += 1
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         if self.kpi_id and self.kpi.is_quarterly and not periods.is_quarter_end(self.period):
             raise ValidationError(
