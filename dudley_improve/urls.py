@@ -2,12 +2,17 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from metrics import views as metrics_views
+
 admin.site.site_header = "Dudley children's services improvement: data administration"
 admin.site.site_title = "Improvement plan admin"
 admin.site.index_title = "Plans, KPIs and actuals"
 
 urlpatterns = [
     path("", include("reports.urls")),
+    path("updates/", include("metrics.urls")),
+    path("actions/", include("priorities.urls")),
+    path("start/", metrics_views.after_login, name="after-login"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -70,6 +70,29 @@ class KpiQuerySet(models.QuerySet):
     def for_area(self, area: PriorityArea) -> "KpiQuerySet":
         return self.filter(areas=area)
 
+    def with_figures(
+        self, since: datetime.date | None = None, until: datetime.date | None = None
+    ) -> "KpiQuerySet":
+        """Prefetch what ``Kpi.board_row`` needs: targets, areas and the actuals in a range.
+
+        The actuals land in ``recent_actuals``; a range keeps a board read
+        small, no range fetches the whole history. Four queries in all.
+        """
+        actuals = Actual.objects.order_by("period")
+        if since is not None:
+            actuals = actuals.filter(period__gte=since)
+        if until is not None:
+            actuals = actuals.filter(period__lte=until)
+        return (
+            self.select_related("owner")
+            .annotate(first_reported=Min("actuals__period"))
+            .prefetch_related(
+                Prefetch("targets", queryset=Target.objects.order_by("starts")),
+                Prefetch("actuals", queryset=actuals, to_attr="recent_actuals"),
+                Prefetch("areas", queryset=PriorityArea.objects.select_related("plan")),
+            )
+        )
+
     def for_board(
         self, period: datetime.date, *, today: datetime.date | None = None
     ) -> list[KpiRow]:
@@ -79,20 +102,19 @@ class KpiQuerySet(models.QuerySet):
         period. Four queries whatever the number of KPIs and months.
         """
         today = today or timezone.localdate()
-        actuals = Actual.objects.filter(
-            period__gte=periods.add_months(period, -max(12, _LOOKBACK_MONTHS)),
-            period__lte=period,
-        )
-        kpis = (
-            self.select_related("owner")
-            .annotate(first_reported=Min("actuals__period"))
-            .prefetch_related(
-                Prefetch("targets", queryset=Target.objects.order_by("starts")),
-                Prefetch("actuals", queryset=actuals, to_attr="recent_actuals"),
-                Prefetch("areas", queryset=PriorityArea.objects.select_related("plan")),
-            )
-        )
+        since = periods.add_months(period, -max(12, _LOOKBACK_MONTHS))
+        kpis = self.with_figures(since, period)
         return [kpi.board_row(period, today=today) for kpi in kpis]
+
+    def with_history(self) -> "KpiQuerySet":
+        """Each KPI's whole history: every figure, target step and benchmark, in order.
+
+        What a trajectory chart and its data table show; ``board_row`` works
+        on it too. Five queries whatever the number of KPIs and months.
+        """
+        return self.with_figures().prefetch_related(
+            Prefetch("benchmarks", queryset=Benchmark.objects.order_by("comparator", "period"))
+        )
 
 
 @dataclass(frozen=True)
@@ -340,6 +362,10 @@ class Kpi(models.Model):
         end = periods.quarter_end(period)
         return end if end == period else periods.add_months(end, -3)
 
+    def rows(self, months: list[datetime.date], *, today: datetime.date) -> list[KpiRow]:
+        """A row for each period, from a KPI fetched ``with_figures()``: its series over time."""
+        return [self.board_row(month, today=today) for month in months]
+
     def board_row(self, period: datetime.date, *, today: datetime.date) -> KpiRow:
         """Work out the row from prefetched targets and ``recent_actuals``."""
         rule, steps = self.rule, self.steps
@@ -481,6 +507,72 @@ class Actual(models.Model):
         if self.numerator is None or not self.denominator:
             return None
         return Decimal(self.numerator) * 100 / Decimal(self.denominator)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One saved change to a record, as the change history shows it."""
+
+    when: datetime.datetime
+    who: str
+    fields: list[tuple[str, str, str]]  # (field label, old, new)
+    reason: str
+
+    def __str__(self) -> str:
+        edits = "; ".join(
+            f"{label} {old} to {new}" if old else f"{label} {new}"
+            for label, old, new in self.fields
+        )
+        return f"{edits} by {self.who} on {timezone.localtime(self.when):%-d %b %Y}"
+
+
+def _shown(value) -> str:
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    return "" if value in (None, "") else str(value)
+
+
+def record_changes(history, fields: list[str]) -> list[Change]:
+    """Describe each historical record against the one before it, newest first.
+
+    ``history`` is a simple-history queryset for one or more records; the
+    named fields are compared, so version bumps and timestamps stay quiet.
+    """
+    records = list(history.select_related("history_user").order_by("history_date", "history_id"))
+    previous: dict[int, object] = {}
+    changes = []
+    for record in records:
+        before = previous.get(record.id)
+        edits = []
+        for name in fields:
+            old = getattr(before, name, None) if before is not None else None
+            new = getattr(record, name)
+            if before is None and new in (None, ""):
+                continue
+            if before is None or old != new:
+                field = record._meta.get_field(name)
+                if isinstance(field, models.TextField):
+                    # Commentary is too long for a one-line history: say it changed.
+                    edits.append((f"“{field.verbose_name}”", "", "updated"))
+                else:
+                    edits.append((str(field.verbose_name), _shown(old), _shown(new)))
+        previous[record.id] = record
+        if edits or record.history_type == "-":
+            who = record.history_user.get_username() if record.history_user else "data load"
+            if record.history_type == "-":
+                edits = [("deleted", "", "")]
+            changes.append(
+                Change(record.history_date, who, edits, record.history_change_reason or "")
+            )
+    return list(reversed(changes))
+
+
+def actual_changes(history) -> list[Change]:
+    return record_changes(
+        history,
+        ["value", "numerator", "denominator", "what_data_tells_us", "issues_and_risks",
+         "evidence_of_impact"],
+    )  # fmt: skip
 
 
 class Benchmark(models.Model):

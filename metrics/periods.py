@@ -132,3 +132,15 @@ def working_day(period: datetime.date, n: int) -> datetime.date:
 def submission_deadline(period: datetime.date, working_day_number: int) -> datetime.date:
     """The day an actual for the period is due: working day N of the following month."""
     return working_day(add_months(month_start(period), 1), working_day_number)
+
+
+class MonthConverter:
+    """URL converter for a period written YYYY-MM."""
+
+    regex = r"[0-9]{4}-[0-9]{2}"
+
+    def to_python(self, value: str) -> datetime.date:
+        return parse_month(value)
+
+    def to_url(self, value: datetime.date | str) -> str:
+        return value if isinstance(value, str) else value.strftime("%Y-%m")

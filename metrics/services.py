@@ -5,10 +5,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 
 from metrics import periods
-from metrics.models import Actual, Benchmark, Kpi, Target
+from metrics.models import Actual, Benchmark, Kpi, PeriodLock, Target
+from priorities import roles
 from priorities.models import Action, Officer, Plan, PriorityArea
 
 
@@ -196,3 +197,61 @@ def load_plan_data(data: dict) -> LoadReport:
                 {"value": _decimal(row["value"]), "source": row.get("source", "")},
             )
     return report
+
+
+class StaleEdit(Exception):
+    """Someone saved this figure after the form was opened."""
+
+    def __init__(self, current: Actual):
+        self.current = current
+        super().__init__(f"{current} was changed to version {current.version}.")
+
+
+class PeriodLocked(Exception):
+    """The period is locked and this user may not change it."""
+
+
+def save_actual(
+    *,
+    kpi: Kpi,
+    period: datetime.date,
+    user,
+    expected_version: int | None,
+    reason: str = "",
+    **fields,
+) -> Actual:
+    """Create or change a KPI's figure for a period, refusing a stale or locked edit.
+
+    ``expected_version`` is the version the user saw (None or 0: there was no
+    figure yet). The row is locked while it is checked and written, so of
+    two people saving the same figure one succeeds and the other gets
+    StaleEdit with what is now stored. Raises PeriodLocked when the period is
+    locked and ``user`` may not change locked periods, or gives no reason.
+    """
+    locked = PeriodLock.is_locked(period, PeriodLock.objects.locked_through())
+    if locked and not roles.edits_everything(user):
+        raise PeriodLocked(
+            f"{kpi.period_label(period)} is locked: ask a performance analyst to change it."
+        )
+    if locked and not reason.strip():
+        raise PeriodLocked(f"{kpi.period_label(period)} is locked: give a reason for the change.")
+
+    with transaction.atomic():
+        actual = Actual.objects.select_for_update().filter(kpi=kpi, period=period).first()
+        if actual is None:
+            if expected_version:
+                raise StaleEdit(Actual(kpi=kpi, period=period, version=0))
+            actual = Actual(kpi=kpi, period=period)
+        elif actual.version != expected_version:
+            raise StaleEdit(actual)
+        for name, value in fields.items():
+            setattr(actual, name, value)
+        actual.updated_by = user
+        actual._change_reason = reason.strip() or None
+        try:
+            with transaction.atomic():
+                actual.save()
+        except IntegrityError:
+            # Another save created the figure between our read and our insert.
+            raise StaleEdit(Actual.objects.get(kpi=kpi, period=period)) from None
+    return actual

@@ -115,6 +115,9 @@ class Action(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.NOT_STARTED)
     evidence_of_impact = models.TextField(blank=True)
     completed_date = models.DateField(null=True, blank=True)
+    version = models.PositiveIntegerField(
+        default=1, help_text="Goes up by one on every change, so a stale edit can be refused."
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -138,6 +141,8 @@ class Action(models.Model):
                 "The original delivery date of an action is never changed; "
                 "set the current delivery date instead."
             )
+        if not self._state.adding:
+            self.version += 1
         super().save(*args, **kwargs)
         self._loaded_original_date = self.original_delivery_date
 

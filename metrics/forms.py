@@ -1,0 +1,72 @@
+from django import forms
+
+from metrics.models import Kpi
+
+
+class ActualForm(forms.Form):
+    """A month's (or quarter's) figure and commentary for one KPI."""
+
+    value = forms.DecimalField(required=False, max_digits=12, decimal_places=4)
+    numerator = forms.DecimalField(required=False, max_digits=12, decimal_places=4)
+    denominator = forms.DecimalField(required=False, max_digits=12, decimal_places=4)
+    what_data_tells_us = forms.CharField(
+        label="What is the data telling us?", required=False, widget=forms.Textarea
+    )
+    issues_and_risks = forms.CharField(
+        label="What are the issues and risks?", required=False, widget=forms.Textarea
+    )
+    evidence_of_impact = forms.CharField(
+        label="What evidence shows the actions are working?",
+        required=False,
+        widget=forms.Textarea,
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    reason = forms.CharField(
+        label="Reason for changing a locked period",
+        required=False,
+        max_length=300,
+        help_text="Recorded in the change history.",
+    )
+
+    def __init__(self, *args, kpi: Kpi, needs_reason: bool, period_problem: str | None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kpi, self.needs_reason, self.period_problem = kpi, needs_reason, period_problem
+        self.uses_ratio = bool(kpi.numerator_label and kpi.denominator_label)
+        if self.uses_ratio:
+            self.fields["numerator"].label = kpi.numerator_label
+            self.fields["denominator"].label = kpi.denominator_label
+            self.fields["value"].label = f"{kpi.get_unit_display()} (worked out for you)"
+        else:
+            del self.fields["numerator"], self.fields["denominator"]
+            self.fields["value"].label = kpi.get_unit_display()
+        self.fields["value"].error_messages["invalid"] = "Enter the value as a number, like 90.3."
+        for name in ("numerator", "denominator"):
+            if name in self.fields:
+                self.fields[name].error_messages["invalid"] = f"Enter the {name} as a whole number."
+        if not needs_reason:
+            del self.fields["reason"]
+
+    def clean(self):
+        data = super().clean()
+        if self.period_problem:
+            raise forms.ValidationError(self.period_problem)
+        if self.needs_reason and not data.get("reason", "").strip():
+            self.add_error("reason", "Give a reason: this period is locked.")
+        if {"value", "numerator", "denominator"} & set(self.errors):
+            return data  # not numbers: those messages say what to fix
+        value, numerator, denominator = (data.get(f) for f in ("value", "numerator", "denominator"))
+        from_ratio = numerator is not None and denominator is not None
+        problems = self.kpi.value_problems(None if from_ratio else value, numerator, denominator)
+        if not problems and from_ratio:
+            value = data["value"] = self.kpi.value_from_ratio(numerator, denominator)
+            problems = self.kpi.value_problems(value)
+        if value is None and not problems:
+            field, what = (
+                ("numerator", f"{self.kpi.numerator_label} and {self.kpi.denominator_label}")
+                if self.uses_ratio
+                else ("value", self.kpi.get_unit_display())
+            )
+            problems[field] = f"Enter the {what.lower()}."
+        for field, message in problems.items():
+            self.add_error(field if field in self.fields else None, message)
+        return data

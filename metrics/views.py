@@ -1,0 +1,195 @@
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from metrics import periods, rag
+from metrics.forms import ActualForm
+from metrics.models import Actual, Kpi, PeriodLock, actual_changes
+from metrics.services import PeriodLocked, StaleEdit, save_actual
+from priorities import roles
+from priorities.models import Action, PriorityArea
+
+COMMENTARY = ["what_data_tells_us", "issues_and_risks", "evidence_of_impact"]
+
+
+def _get_kpi_for_editor(request: HttpRequest, pk: int) -> Kpi:
+    """The KPI, if this user may change its figures; 403 otherwise."""
+    kpi = get_object_or_404(Kpi.objects.select_related("owner"), pk=pk)
+    if not roles.can_edit_owned_by(request.user, kpi.owner.user_id if kpi.owner else None):
+        raise PermissionDenied("You can only update the KPIs your post owns.")
+    return kpi
+
+
+def _due_period(kpi: Kpi, today: datetime.date) -> datetime.date:
+    if kpi.is_quarterly:
+        return periods.latest_completed_quarter(today)
+    return periods.latest_completed_month(today)
+
+
+@dataclass(frozen=True)
+class Task:
+    kpi: Kpi
+    period: datetime.date
+    state: str  # "saved", "not started" or "overdue"
+    deadline: datetime.date
+
+
+def after_login(request: HttpRequest) -> HttpResponse:
+    """Heads of service start at their updates; everyone else at the board overview."""
+    return redirect("my-updates" if roles.is_head_of_service(request.user) else "home")
+
+
+def my_updates(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    due = {periods.latest_completed_month(today), periods.latest_completed_quarter(today)}
+    kpis = (
+        Kpi.objects.filter(owner__user=request.user)
+        .prefetch_related(
+            Prefetch("actuals", queryset=Actual.objects.filter(period__in=due), to_attr="due"),
+            Prefetch("areas", queryset=PriorityArea.objects.select_related("plan")),
+        )
+        .order_by("code")
+    )
+    deadline_day = settings.SUBMISSION_DEADLINE_WORKING_DAY
+    groups: dict[PriorityArea | None, list[Task]] = {}
+    for kpi in kpis:
+        period = _due_period(kpi, today)
+        deadline = periods.submission_deadline(period, deadline_day)
+        if any(actual.period == period for actual in kpi.due):
+            state = "saved"
+        else:
+            state = "overdue" if today > deadline else "not started"
+        area = min(kpi.areas.all(), key=lambda a: (a.plan.start or today, a.number), default=None)
+        groups.setdefault(area, []).append(Task(kpi, period, state, deadline))
+    actions = list(
+        Action.objects.filter(owner__user=request.user)
+        .select_related("area__plan")
+        .order_by("area__plan__start", "area__number", "ref")
+    )
+    tasks = [task for group in groups.values() for task in group]
+    return render(
+        request,
+        "metrics/my_updates.html",
+        {
+            "groups": sorted(
+                groups.items(), key=lambda item: (item[0] is None, item[0] and item[0].pk)
+            ),
+            "actions": actions,
+            "today": today,
+            "to_do": sum(task.state != "saved" for task in tasks),
+            "task_count": len(tasks),
+            "locked_through": PeriodLock.objects.locked_through(),
+            "deadline_day": deadline_day,
+            "is_head_of_service": roles.is_head_of_service(request.user),
+        },
+    )
+
+
+def kpi_entry(request: HttpRequest, pk: int, period: datetime.date) -> HttpResponse:
+    kpi = _get_kpi_for_editor(request, pk)
+    today = timezone.localdate()
+    actual = Actual.objects.filter(kpi=kpi, period=period).select_related("updated_by").first()
+    locked = PeriodLock.is_locked(period, PeriodLock.objects.locked_through())
+    may_change_locked = roles.edits_everything(request.user)
+    if locked and not may_change_locked and request.method == "POST":
+        messages.error(
+            request,
+            f"{kpi.period_label(period)} is locked after the board meeting, so it cannot be "
+            "changed here. Ask a performance analyst if a figure is wrong.",
+        )
+        return redirect(request.path)
+
+    form_kwargs = {
+        "kpi": kpi,
+        "needs_reason": locked and may_change_locked,
+        "period_problem": kpi.period_problem(period, today=today),
+    }
+    if request.method == "POST":
+        form = ActualForm(request.POST, **form_kwargs)
+        if form.is_valid():
+            data = form.cleaned_data
+            fields = {name: data.get(name) for name in ["value", "numerator", "denominator"]}
+            fields.update({name: data[name] for name in COMMENTARY})
+            try:
+                saved = save_actual(
+                    kpi=kpi,
+                    period=period,
+                    user=request.user,
+                    expected_version=data.get("version") or None,
+                    reason=data.get("reason", ""),
+                    **fields,
+                )
+            except StaleEdit as stale:
+                form = _refused_as_stale(request, form, stale.current, **form_kwargs)
+            except PeriodLocked as error:
+                form.add_error(None, str(error))
+            else:
+                row = _row_for(kpi, period, today)
+                messages.success(
+                    request,
+                    f"Saved {kpi.code} for {kpi.period_label(period)}: "
+                    f"{row.value_display}. Status: {row.status.label}.",
+                )
+                return redirect(reverse("kpi-entry", args=[kpi.pk, saved.period]))
+    else:
+        initial = {"version": actual.version if actual else 0}
+        if actual:
+            initial["value"] = rag.quantize(actual.value, kpi.decimal_places)
+            for name in ["numerator", "denominator"]:
+                number = getattr(actual, name)
+                initial[name] = None if number is None else number.to_integral_value()
+            initial.update({name: getattr(actual, name) for name in COMMENTARY})
+        form = ActualForm(initial=initial, **form_kwargs)
+
+    step = 3 if kpi.is_quarterly else 1
+    recent = [periods.add_months(period, -step * n) for n in range(11, -1, -1)]
+    series = Kpi.objects.with_figures(recent[0], period).get(pk=kpi.pk).rows(recent, today=today)
+    return render(
+        request,
+        "metrics/kpi_entry.html",
+        {
+            "kpi": kpi,
+            "period": period,
+            "period_label": kpi.period_label(period),
+            "actual": actual,
+            "form": form,
+            "row": series[-1],
+            "series": list(reversed(series)),
+            "locked": locked,
+            "read_only": locked and not may_change_locked,
+            "changes": actual_changes(Actual.history.filter(kpi=kpi, period=period)),
+        },
+    )
+
+
+def _refused_as_stale(request, form: ActualForm, current: Actual, **form_kwargs) -> ActualForm:
+    """Keep what the user typed, say what is stored now, and let them save over it knowingly."""
+    data = request.POST.copy()
+    data["version"] = str(current.version)
+    refused = ActualForm(data, **form_kwargs)
+    refused.is_valid()
+    if current.pk:
+        who = current.updated_by.get_username() if current.updated_by else "someone"
+        when = timezone.localtime(current.updated_at).strftime("%-d %b %Y at %H:%M")
+        message = (
+            f"{who} saved {current.kpi.code} for {current.kpi.period_label(current.period)} "
+            f"as {current.value.normalize():f} on {when}, after you opened this page. "
+            "Your changes have not been saved: check the figure below and save again to "
+            "replace it."
+        )
+    else:
+        message = "This figure was removed after you opened this page. Save again to re-enter it."
+    refused.add_error(None, message)
+    return refused
+
+
+def _row_for(kpi: Kpi, period: datetime.date, today: datetime.date):
+    return Kpi.objects.filter(pk=kpi.pk).for_board(period, today=today)[0]

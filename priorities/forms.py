@@ -1,0 +1,58 @@
+from django import forms
+
+from priorities.models import Action
+
+DATE_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d %B %Y", "%d %b %Y"]
+
+
+class ActionUpdateForm(forms.Form):
+    """What an action's owner updates: progress, the delivery date, and evidence."""
+
+    status = forms.ChoiceField(choices=Action.Status.choices, widget=forms.RadioSelect)
+    current_delivery_date = forms.DateField(
+        label="Current delivery date",
+        input_formats=DATE_FORMATS,
+        required=False,
+        help_text="For example, 31/3/2021. The original date stays on record.",
+        error_messages={"invalid": "Enter the date as day/month/year, for example 31/3/2021."},
+    )
+    date_change_reason = forms.CharField(
+        label="Why has the date moved?",
+        required=False,
+        max_length=300,
+        help_text="Needed when you change the delivery date. Shown in the action's history.",
+    )
+    completed_date = forms.DateField(
+        label="Date completed",
+        input_formats=DATE_FORMATS,
+        required=False,
+        help_text="Leave empty to use today's date when you mark the action completed.",
+        error_messages={"invalid": "Enter the date as day/month/year, for example 31/3/2021."},
+    )
+    evidence_of_impact = forms.CharField(
+        label="Evidence of impact", required=False, widget=forms.Textarea
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, action: Action, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.action, self.today = action, today
+
+    def clean(self):
+        data = super().clean()
+        moved = data.get("current_delivery_date") != self.action.current_delivery_date
+        reason = data.get("date_change_reason", "").strip()
+        if "current_delivery_date" in data and moved and not reason:
+            self.add_error(
+                "date_change_reason", "Say why the delivery date has moved: it is recorded."
+            )
+        completed = data.get("completed_date")
+        if data.get("status") == Action.Status.COMPLETED:
+            if completed and completed > self.today:
+                self.add_error("completed_date", "The date completed cannot be in the future.")
+            data["completed_date"] = completed or self.action.completed_date or self.today
+        elif completed:
+            self.add_error(
+                "completed_date", "Only give a date completed when the status is Completed."
+            )
+        return data

@@ -1,0 +1,89 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from priorities import roles
+from priorities.forms import ActionUpdateForm
+from priorities.models import Action
+
+UPDATED = ["status", "current_delivery_date", "completed_date", "evidence_of_impact"]
+
+
+def _get_action_for_editor(request: HttpRequest, pk: int, *, lock: bool = False) -> Action:
+    """The action, if this user may update it; 403 otherwise."""
+    actions = Action.objects.select_related("owner", "area__plan")
+    if lock:
+        actions = actions.select_for_update(of=("self",))
+    action = get_object_or_404(actions, pk=pk)
+    if not roles.can_edit_owned_by(request.user, action.owner.user_id if action.owner else None):
+        raise PermissionDenied("You can only update the actions your post owns.")
+    return action
+
+
+def action_update(request: HttpRequest, pk: int) -> HttpResponse:
+    today = timezone.localdate()
+    action = _get_action_for_editor(request, pk)
+    if request.method == "POST":
+        form = ActionUpdateForm(request.POST, action=action, today=today)
+        if form.is_valid():
+            with transaction.atomic():
+                action = _get_action_for_editor(request, pk, lock=True)
+                form.action = action
+                if form.cleaned_data["version"] != action.version:
+                    form.add_error(None, _stale_message(action))
+                else:
+                    _apply(action, form.cleaned_data, request.user)
+                    messages.success(
+                        request, f"Saved action {action.ref}: {action.get_status_display()}."
+                    )
+                    return redirect("action-update", pk=action.pk)
+    else:
+        form = ActionUpdateForm(
+            initial={name: getattr(action, name) for name in [*UPDATED, "version"]},
+            action=action,
+            today=today,
+        )
+    revisions = [
+        record
+        for record in action.history.select_related("history_user").order_by("-history_date")
+        if record.history_change_reason
+    ]
+    return render(
+        request,
+        "priorities/action_update.html",
+        {"action": action, "form": form, "revisions": revisions, "today": today},
+    )
+
+
+def _apply(action: Action, data: dict, user) -> None:
+    reason = None
+    if data["current_delivery_date"] != action.current_delivery_date:
+        before = action.current_delivery_date or action.original_delivery_date
+        reason = (
+            f"Delivery date moved from {_day(before)} to {_day(data['current_delivery_date'])}: "
+            f"{data['date_change_reason'].strip()}"
+        )
+    for name in UPDATED:
+        setattr(action, name, data[name])
+    if action.status != Action.Status.COMPLETED:
+        action.completed_date = None
+    action._change_reason = reason
+    action._history_user = user
+    action.save()
+
+
+def _day(day) -> str:
+    return f"{day:%-d %b %Y}" if day else "no date"
+
+
+def _stale_message(action: Action) -> str:
+    latest = action.history.select_related("history_user").order_by("-history_date").first()
+    who = latest.history_user.get_username() if latest and latest.history_user else "someone"
+    return (
+        f"{who} updated this action after you opened the page (status now "
+        f"{action.get_status_display().lower()}). Your changes have not been saved: "
+        "reload the page to see theirs, then make yours again."
+    )

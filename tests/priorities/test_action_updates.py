@@ -1,0 +1,106 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from priorities import roles
+from priorities.models import Action
+from tests.factories import ActionFactory, OfficerFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+
+
+@pytest.fixture
+def head(client):
+    user = UserFactory(username="head")
+    user.groups.add(roles.ensure_groups()[roles.HEAD_OF_SERVICE])
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def action(head):
+    return ActionFactory(
+        owner=OfficerFactory(user=head), original_delivery_date=D(2021, 3, 31), ref="2"
+    )
+
+
+def post(client, action, **data):
+    payload = {
+        "status": action.status,
+        "version": str(action.version),
+        "current_delivery_date": "",
+        "date_change_reason": "",
+        "completed_date": "",
+        "evidence_of_impact": "",
+    }
+    payload.update(data)
+    return client.post(reverse("action-update", args=[action.pk]), payload)
+
+
+def test_moving_the_delivery_date_needs_a_reason_and_keeps_the_original(client, action):
+    response = post(client, action, current_delivery_date="30/6/2021")
+    assert b"Say why the delivery date has moved" in response.content
+    response = post(
+        client,
+        action,
+        current_delivery_date="30/6/2021",
+        date_change_reason="Waiting for the new case management system",
+    )
+    assert response.status_code == 302
+    action.refresh_from_db()
+    assert action.original_delivery_date == D(2021, 3, 31)
+    assert action.current_delivery_date == D(2021, 6, 30)
+    page = client.get(reverse("action-update", args=[action.pk])).content.decode()
+    assert "91 days" in page
+    assert (
+        "Delivery date moved from 31 Mar 2021 to 30 Jun 2021: "
+        "Waiting for the new case management system, by head on" in page
+    )
+
+
+def test_every_revision_stays_visible(client, action):
+    post(client, action, current_delivery_date="30/6/2021", date_change_reason="First slip")
+    action.refresh_from_db()
+    post(client, action, current_delivery_date="30/9/2021", date_change_reason="Second slip")
+    page = client.get(reverse("action-update", args=[action.pk])).content.decode()
+    assert "from 31 Mar 2021 to 30 Jun 2021: First slip" in page
+    assert "from 30 Jun 2021 to 30 Sep 2021: Second slip" in page
+    assert "183 days" in page
+
+
+def test_completing_an_action_records_the_date_and_evidence(client, action):
+    response = post(
+        client,
+        action,
+        status="completed",
+        completed_date="15/3/2021",
+        evidence_of_impact="Audit shows strategy discussions in 9 of 10 cases.",
+    )
+    assert response.status_code == 302
+    action.refresh_from_db()
+    assert action.status == Action.Status.COMPLETED
+    assert action.completed_date == D(2021, 3, 15)
+    assert action.evidence_of_impact.startswith("Audit shows")
+    assert not action.is_overdue(D(2021, 4, 1))
+
+
+def test_a_completed_date_needs_the_completed_status(client, action):
+    response = post(client, action, status="in_progress", completed_date="15/3/2021")
+    assert b"Only give a date completed when the status is Completed." in response.content
+
+
+def test_a_stale_action_update_is_refused(client, action):
+    stale_version = action.version
+    fresh = Action.objects.get(pk=action.pk)
+    fresh.status = Action.Status.IN_PROGRESS
+    fresh.save()
+    response = post(client, action, status="completed", version=str(stale_version))
+    assert b"updated this action after you opened the page" in response.content
+    assert Action.objects.get(pk=action.pk).status == Action.Status.IN_PROGRESS
+
+
+def test_an_unreadable_date_says_how_to_write_it(client, action):
+    response = post(client, action, current_delivery_date="next spring", date_change_reason="x")
+    assert b"Enter the date as day/month/year, for example 31/3/2021." in response.content

@@ -1,0 +1,123 @@
+"""Every role against every write URL: the server decides, whatever the page shows."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from metrics.models import Actual
+from priorities import roles
+from priorities.models import Action
+from tests.factories import ActionFactory, KpiFactory, OfficerFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def make_user(role: str):
+    if role == "anonymous":
+        return None
+    if role == "administrator":
+        return UserFactory(username=role, is_staff=True, is_superuser=True)
+    group = {
+        "owner": roles.HEAD_OF_SERVICE,
+        "other head of service": roles.HEAD_OF_SERVICE,
+        "board member": roles.BOARD_MEMBER,
+        "analyst": roles.ANALYST,
+    }[role]
+    user = UserFactory(username=role.replace(" ", "-"), is_staff=role == "analyst")
+    user.groups.add(roles.ensure_groups()[group])
+    return user
+
+
+ROLES = ["anonymous", "owner", "other head of service", "board member", "analyst", "administrator"]
+MAY_WRITE = {"owner", "analyst", "administrator"}
+
+
+@pytest.fixture
+def records(request):
+    """A KPI and an action owned by the 'owner' login's post."""
+    owner_post = OfficerFactory(role_title="Head of Service, MASH")
+    kpi = KpiFactory(owner=owner_post)
+    action = ActionFactory(owner=owner_post)
+    return owner_post, kpi, action
+
+
+def _sign_in(client, role, owner_post):
+    user = make_user(role)
+    if role == "owner":
+        owner_post.user = user
+        owner_post.save()
+    if role == "board member":
+        # Even a board member linked to the owning post may not write.
+        owner_post.user = user
+        owner_post.save()
+    if user:
+        client.force_login(user)
+    return user
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_kpi_entry_is_open_only_to_the_owner_analysts_and_administrators(client, records, role):
+    owner_post, kpi, _ = records
+    _sign_in(client, role, owner_post)
+    url = reverse("kpi-entry", args=[kpi.pk, "2026-10"])
+    get = client.get(url)
+    post = client.post(url, {"version": "0", "value": "90"})
+    if role == "anonymous":
+        assert get.status_code == post.status_code == 302
+        assert "/accounts/login/" in get["Location"]
+    elif role in MAY_WRITE:
+        assert get.status_code == 200
+        assert post.status_code == 302
+    else:
+        assert get.status_code == post.status_code == 403
+    assert Actual.objects.exists() == (role in MAY_WRITE)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_action_update_is_open_only_to_the_owner_analysts_and_administrators(client, records, role):
+    owner_post, _, action = records
+    _sign_in(client, role, owner_post)
+    url = reverse("action-update", args=[action.pk])
+    get = client.get(url)
+    post = client.post(
+        url, {"status": "in_progress", "version": str(action.version), "current_delivery_date": ""}
+    )
+    if role == "anonymous":
+        assert get.status_code == post.status_code == 302
+    elif role in MAY_WRITE:
+        assert get.status_code == 200
+        assert post.status_code == 302, post.content.decode()
+    else:
+        assert get.status_code == post.status_code == 403
+    changed = Action.objects.get(pk=action.pk).status == Action.Status.IN_PROGRESS
+    assert changed == (role in MAY_WRITE)
+
+
+def test_guessing_another_kpis_url_is_refused(client):
+    mine, theirs = OfficerFactory(), OfficerFactory()
+    head = make_user("owner")
+    mine.user = head
+    mine.save()
+    client.force_login(head)
+    assert (
+        client.get(reverse("kpi-entry", args=[KpiFactory(owner=mine).pk, "2026-10"])).status_code
+        == 200
+    )
+    other = KpiFactory(owner=theirs)
+    assert client.get(reverse("kpi-entry", args=[other.pk, "2026-10"])).status_code == 403
+    assert client.get(reverse("kpi-entry", args=[99999, "2026-10"])).status_code == 404
+
+
+@pytest.mark.parametrize("role", ["board member", "other head of service"])
+def test_readers_cannot_write_through_the_admin(client, records, role):
+    owner_post, kpi, _ = records
+    user = _sign_in(client, role, owner_post)
+    user.is_staff = True
+    user.save()
+    response = client.post(
+        reverse("admin:metrics_actual_add"),
+        {"kpi": kpi.pk, "period": datetime.date(2021, 1, 1), "value": "1", "version": "1"},
+    )
+    assert response.status_code == 403
+    assert not Actual.objects.exists()
