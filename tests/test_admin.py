@@ -83,3 +83,18 @@ def test_admin_never_offers_to_change_an_actions_original_date(client, analyst):
     action = ActionFactory()
     page = client.get(reverse("admin:priorities_action_change", args=[action.pk])).content
     assert b'name="original_delivery_date"' not in page
+
+
+def test_analyst_locks_periods_in_the_admin_and_the_lock_is_recorded(client, analyst):
+    response = client.post(
+        reverse("admin:metrics_periodlock_add"),
+        {"locked_through": "2021-10-01", "reason": "Improvement board met on 3 Nov 2021"},
+    )
+    assert response.status_code == 302
+    lock = PeriodLock.objects.get()
+    assert (lock.created_by, str(lock)) == (analyst, "Locked up to Oct 2021")
+    assert PeriodLock.objects.locked_through().isoformat() == "2021-10-01"
+    response = client.post(
+        reverse("admin:metrics_periodlock_add"), {"locked_through": "2021-10-15", "reason": ""}
+    )
+    assert "enter the first day of the month" in response.content.decode()
