@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 TEST_ENV := SECRET_KEY=$${SECRET_KEY:-test-only-not-a-secret}
 LOCAL_ENV := DEBUG=1
 
-.PHONY: install run test lint format migrations-check css clean
+.PHONY: install run serve test lint format migrations-check deploy-check css clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,16 @@ run: install
 	$(LOCAL_ENV) $(BIN)/python manage.py seed --demo-users
 	$(LOCAL_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
+# Production-style serving: gunicorn behind the council's proxy, static files
+# from whitenoise. Needs SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL (README).
+GUNICORN_WORKERS ?= 2
+BIND ?= 127.0.0.1:8000
+serve: install
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/gunicorn dudley_improve.wsgi --bind $(BIND) --workers $(GUNICORN_WORKERS) \
+		--access-logfile - --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}"
+
 test: install
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
@@ -35,6 +45,12 @@ format: install
 
 migrations-check: install
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+
+# The production settings, as a deployment would have them.
+deploy-check: install
+	SECRET_KEY=$$($(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))") \
+		ALLOWED_HOSTS=improve.example.gov.uk \
+		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 # Rebuild the vendored GOV.UK Frontend CSS (needs Node; the result is committed).
 css:

@@ -5,7 +5,7 @@ from tests.factories import PriorityAreaFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = {"login", "logout"}
+PUBLIC = {"login", "logout", "healthz", "accessibility"}
 
 
 def _project_pages():

@@ -1,0 +1,34 @@
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+
+_SIGNED_IN_AT = "signed_in_at"
+_LAST_SEEN = "last_seen_at"
+
+
+class SessionTimeoutMiddleware:
+    """Sign people out after SESSION_IDLE_TIMEOUT idle seconds or SESSION_ABSOLUTE_TIMEOUT in all.
+
+    A shared council PC left signed in is the risk this closes.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = time.time()
+            session = request.session
+            signed_in = session.setdefault(_SIGNED_IN_AT, now)
+            idle = now - session.get(_LAST_SEEN, now)
+            if idle > settings.SESSION_IDLE_TIMEOUT or now - signed_in > (
+                settings.SESSION_ABSOLUTE_TIMEOUT
+            ):
+                logout(request)
+                messages.info(request, "You were signed out to keep the data safe. Sign in again.")
+                return redirect_to_login(request.get_full_path())
+            session[_LAST_SEEN] = now
+        return self.get_response(request)

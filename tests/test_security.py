@@ -1,0 +1,155 @@
+"""Hardening a council's IT security review will look for, checked on real responses."""
+
+import time
+
+import pytest
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
+from django.test import override_settings
+from django.urls import reverse
+
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PRODUCTION = {
+    "SECURE_SSL_REDIRECT": True,
+    "SESSION_COOKIE_SECURE": True,
+    "CSRF_COOKIE_SECURE": True,
+    "SECURE_HSTS_SECONDS": 31536000,
+}
+
+
+@override_settings(**PRODUCTION)
+def test_responses_carry_the_security_headers(client):
+    response = client.get(reverse("login"), secure=True)
+    assert response.status_code == 200
+    policy = dict(
+        directive.strip().split(" ", 1)
+        for directive in response["Content-Security-Policy"].split(";")
+        if directive.strip()
+    )
+    assert policy["script-src"] == "'self'"  # no inline script, no eval, no CDN
+    assert policy["object-src"] == "'none'"
+    assert policy["base-uri"] == "'none'"
+    assert policy["frame-ancestors"] == "'none'"
+    assert policy["default-src"] == "'self'"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert "includeSubDomains" in response["Strict-Transport-Security"]
+
+
+@override_settings(**PRODUCTION)
+def test_plain_http_is_sent_to_https(client):
+    response = client.get(reverse("login"))
+    assert response.status_code == 301
+    assert response["Location"].startswith("https://")
+
+
+@override_settings(**PRODUCTION)
+def test_session_and_csrf_cookies_are_secure_httponly_and_samesite(client):
+    UserFactory(username="head", password="a-long-enough-passphrase")
+    client.get(reverse("login"), secure=True)
+    response = client.post(
+        reverse("login"),
+        {"username": "head", "password": "a-long-enough-passphrase"},
+        secure=True,
+    )
+    session = response.cookies["sessionid"]
+    assert session["secure"] and session["httponly"] and session["samesite"] == "Lax"
+    csrf = client.cookies["csrftoken"]
+    assert csrf["secure"] and csrf["httponly"] and csrf["samesite"] == "Lax"
+
+
+def test_a_wrong_password_shows_an_error_then_repeated_failures_lock_out(client, settings):
+    UserFactory(username="head", password="a-long-enough-passphrase")
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        response = client.post(reverse("login"), {"username": "head", "password": "wrong"})
+        assert b"Please enter a correct username and password" in response.content
+    response = client.post(reverse("login"), {"username": "head", "password": "wrong"})
+    assert response.status_code == 429
+    assert b"Too many failed sign-in attempts" in response.content
+    # Locked out: even the right password is refused until the cool-off ends.
+    response = client.post(
+        reverse("login"), {"username": "head", "password": "a-long-enough-passphrase"}
+    )
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_lockout_limit_is_at_most_ten_in_fifteen_minutes(settings):
+    assert settings.AXES_FAILURE_LIMIT <= 10
+    assert settings.AXES_COOLOFF_TIME.total_seconds() >= 15 * 60
+
+
+def test_passwords_need_twelve_characters_and_not_a_common_one():
+    with pytest.raises(ValidationError, match="at least 12 characters"):
+        validate_password("Tr0ub4dor&3")
+    with pytest.raises(ValidationError, match="too common"):
+        validate_password("password1234")
+    validate_password("correct horse battery staple")
+
+
+def test_signing_in_starts_a_new_session_and_signing_out_ends_it(client):
+    UserFactory(username="board", password="a-long-enough-passphrase")
+    client.get(reverse("login"))
+    client.session.save()
+    before = client.session.session_key
+    client.post(reverse("login"), {"username": "board", "password": "a-long-enough-passphrase"})
+    after = client.session.session_key
+    assert after and after != before
+    client.post(reverse("logout"))
+    assert not Session.objects.filter(session_key=after).exists()
+    assert client.get(reverse("home")).status_code == 302
+
+
+@pytest.mark.parametrize("key", ["last_seen_at", "signed_in_at"])
+def test_an_idle_or_old_session_is_signed_out(client, key, settings):
+    client.force_login(UserFactory())
+    assert client.get(reverse("home")).status_code == 200
+    session = client.session
+    limit = (
+        settings.SESSION_IDLE_TIMEOUT
+        if key == "last_seen_at"
+        else settings.SESSION_ABSOLUTE_TIMEOUT
+    )
+    session[key] = time.time() - limit - 1
+    session.save()
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+    assert "_auth_user_id" not in client.session
+
+
+def test_an_active_session_stays_signed_in(client):
+    client.force_login(UserFactory())
+    for _ in range(3):
+        assert client.get(reverse("home")).status_code == 200
+
+
+def test_health_check_needs_no_login_and_checks_the_database(client):
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_health_check_reports_a_database_failure(client, monkeypatch):
+    from django.db.backends.utils import CursorWrapper
+
+    def broken(self, sql, params=None):
+        from django.db import OperationalError
+
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(CursorWrapper, "execute", broken)
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 503
+    assert response.json()["status"] == "error"
+
+
+def test_accessibility_statement_is_public(client):
+    response = client.get(reverse("accessibility"))
+    assert response.status_code == 200
+    assert b"WCAG" in response.content
