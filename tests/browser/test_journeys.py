@@ -1,0 +1,89 @@
+"""Every journey in a real browser (Debian's Chromium), with axe-core on each page."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import expect
+
+from metrics.models import Actual, Kpi
+from tests.browser.helpers import check_accessibility, sign_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_head_of_service_enters_a_figure_with_commentary_and_sees_its_status(page, dudley):
+    sign_in(page, "head")
+    expect(page).to_have_url(re.compile(r"/updates/$"))
+    expect(page.get_by_role("heading", name="My updates")).to_be_visible()
+    check_accessibility(page)
+
+    page.get_by_role("link", name=re.compile("CSIP.01 Contacts progressed")).click()
+    check_accessibility(page)
+    page.get_by_label("Contacts progressed within one working day").fill("160")
+    page.get_by_label("Contacts received").fill("150")
+    page.get_by_role("button", name=re.compile("^Save")).click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("cannot be more than")
+    expect(page.get_by_label("Contacts received")).to_have_value("150")
+    check_accessibility(page)
+
+    page.get_by_label("Contacts progressed within one working day").fill("145")
+    page.get_by_label("What is the data telling us?").fill("Same-day screening is working.")
+    page.get_by_role("button", name=re.compile("^Save")).click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        "96.7. Status: Green: target met"
+    )
+    check_accessibility(page)
+    saved = Actual.objects.filter(kpi__code="CSIP.01").latest("period")
+    assert saved.value == Decimal("96.7") and saved.what_data_tells_us == "Same-day screening is working."
+
+
+def test_head_of_service_journey_works_with_the_keyboard_alone(page, dudley):
+    page.goto("/accounts/login/")
+    page.keyboard.press("Tab")  # skip link
+    page.keyboard.press("Tab")  # service name link
+    page.locator("#id_username").focus()
+    page.keyboard.type("head")
+    page.keyboard.press("Tab")
+    page.keyboard.type("a-long-enough-passphrase")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/updates/$"))
+
+    link = page.get_by_role("link", name=re.compile("CSIP.01 Contacts progressed"))
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if link.evaluate("el => el === document.activeElement"):
+            break
+    else:
+        pytest.fail("Tab never reached the CSIP.01 link")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Contacts progressed")
+
+    numerator = page.get_by_label("Contacts progressed within one working day")
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if numerator.evaluate("el => el === document.activeElement"):
+            break
+    page.keyboard.type("140")
+    page.keyboard.press("Tab")
+    page.keyboard.type("150")
+    page.keyboard.press("Enter")  # Enter in a text field submits the form
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Amber: just short")
+
+
+def test_a_wrong_password_shows_an_error_and_repeated_ones_lock_out(page, dudley, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        sign_in(page, "board", "not-the-password")
+        expect(page.locator(".govuk-error-summary")).to_contain_text(
+            "Please enter a correct username and password"
+        )
+    check_accessibility(page)
+    sign_in(page, "board", "not-the-password")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Too many failed sign-in attempts")
+    check_accessibility(page)
+
+
+def test_accessibility_statement_passes_its_own_checks(page, dudley):
+    page.goto("/accessibility/")
+    check_accessibility(page)
+    assert Kpi.objects.exists()
