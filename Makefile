@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 TEST_ENV := SECRET_KEY=$${SECRET_KEY:-test-only-not-a-secret}
 LOCAL_ENV := DEBUG=1
 
-.PHONY: install run serve test lint format migrations-check deploy-check css clean
+.PHONY: install run serve test lint format migrations-check deploy-check css bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,11 @@ deploy-check: install
 # Rebuild the vendored GOV.UK Frontend CSS (needs Node; the result is committed).
 css:
 	bash frontend/build.sh
+
+# Workbook import speed and memory: 1,000 KPIs x 100 months, in a throwaway
+# SQLite database under /tmp (never the dev database). See README.
+bench: install
+	$(TEST_ENV) $(BIN)/python bench/import_bench.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,7 +1,41 @@
-from django.contrib import admin
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from metrics.models import Actual, Benchmark, Kpi, PeriodLock, Target
+from metrics import importer
+from metrics.models import Actual, Benchmark, ImportRun, Kpi, PeriodLock, Target
+from priorities import roles
+
+
+def can_import(user) -> bool:
+    """Only analysts and administrators reach the workbook import pages and their history."""
+    return roles.edits_everything(user)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="Workbook (.xlsx)",
+        help_text="Nothing is saved until you have seen the preview and confirmed it.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
+    )
+
+
+class ConfirmForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason for changing locked months",
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        help_text="Recorded in the change history of every row this import changes.",
+    )
 
 
 class TargetInline(admin.TabularInline):
@@ -24,6 +58,132 @@ class KpiAdmin(SimpleHistoryAdmin):
     list_select_related = ["owner"]
     autocomplete_fields = ["owner", "areas"]
     inlines = [TargetInline, BenchmarkInline]
+
+    # Workbook import: upload, preview, confirm or cancel; and the template.
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("import/", view(self.import_view), name="metrics_kpi_import"),
+            path("import/template/", view(self.template_view), name="metrics_kpi_import_template"),
+            path(
+                "import/<int:run_id>/", view(self.preview_view), name="metrics_kpi_import_preview"
+            ),
+            path(
+                "import/<int:run_id>/confirm/",
+                view(self.confirm_view),
+                name="metrics_kpi_import_confirm",
+            ),
+            path(
+                "import/<int:run_id>/cancel/",
+                view(self.cancel_view),
+                name="metrics_kpi_import_cancel",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_import": can_import(request.user)}
+        return super().changelist_view(request, extra_context)
+
+    def _import_page(self, request, template: str, title: str, **context) -> TemplateResponse:
+        if not can_import(request.user):
+            raise PermissionDenied
+        return TemplateResponse(
+            request,
+            f"admin/metrics/{template}",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": title,
+                "limits": {
+                    "upload": f"{settings.IMPORT_MAX_UPLOAD_BYTES / 1024 / 1024:.0f} MB",
+                    "rows": settings.IMPORT_MAX_ROWS,
+                    "cells": settings.IMPORT_MAX_CELLS,
+                },
+                **context,
+            },
+        )
+
+    def _own_run(self, request: HttpRequest, run_id: int) -> ImportRun:
+        if not can_import(request.user):
+            raise PermissionDenied
+        return get_object_or_404(ImportRun.objects.defer("file_data"), pk=run_id, user=request.user)
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        form = ImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and can_import(request.user) and form.is_valid():
+            upload = form.cleaned_data["file"]
+            if problem := importer.size_problem(upload.size):
+                run = importer.refuse_file(
+                    file_name=upload.name, size=upload.size, message=problem, user=request.user
+                )
+            else:
+                importer.expire_previews(request.user)
+                run, _ = importer.start_run(
+                    data=upload.read(), file_name=upload.name, user=request.user
+                )
+            return redirect("admin:metrics_kpi_import_preview", run_id=run.pk)
+        return self._import_page(request, "import_form.html", "Import a workbook", form=form)
+
+    def template_view(self, request: HttpRequest) -> HttpResponse:
+        if not can_import(request.user):
+            raise PermissionDenied
+        response = HttpResponse(
+            importer.build_template(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        name = f"improvement-data-{timezone.localdate():%Y-%m-%d}.xlsx"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+    def preview_view(self, request: HttpRequest, run_id: int, form=None) -> HttpResponse:
+        run = self._own_run(request, run_id)
+        report = run.report or {}
+        waiting = run.outcome == ImportRun.Outcome.PREVIEWED and run.finished_at is None
+        return self._import_page(
+            request,
+            "import_preview.html",
+            f"{'Import preview' if waiting else 'Workbook import'}: {run.file_name}",
+            run=run,
+            report=report,
+            sheets=[s for s in report.get("sheets", []) if s.get("present")],
+            blocking=report.get("rejections", []),
+            locked=report.get("locked_changes", 0),
+            waiting=waiting,
+            can_confirm=waiting and not report.get("rejections"),
+            form=form or ConfirmForm(),
+        )
+
+    def confirm_view(self, request: HttpRequest, run_id: int) -> HttpResponse:
+        run = self._own_run(request, run_id)
+        if request.method != "POST":
+            return redirect("admin:metrics_kpi_import_preview", run_id=run.pk)
+        form = ConfirmForm(request.POST)
+        if not form.is_valid():
+            return self.preview_view(request, run_id, form=form)
+        reason = form.cleaned_data["reason"].strip()
+        if run.report.get("locked_changes") and not reason:
+            form.add_error("reason", "Give a reason: this import changes locked months.")
+            return self.preview_view(request, run_id, form=form)
+        run = ImportRun.objects.get(pk=run.pk)
+        try:
+            plan = importer.confirm_run(run, user=request.user, reason=reason)
+        except importer.StaleImport as stale:
+            messages.error(request, str(stale))
+            return redirect("admin:metrics_kpi_import")
+        if plan.rejections:
+            messages.error(request, "Nothing was written: " + str(plan.rejections[0]))
+            return redirect("admin:metrics_kpi_import_preview", run_id=run.pk)
+        messages.success(request, f"Imported {run.file_name}: {run.message}")
+        return redirect("admin:metrics_kpi_import_preview", run_id=run.pk)
+
+    def cancel_view(self, request: HttpRequest, run_id: int) -> HttpResponse:
+        run = self._own_run(request, run_id)
+        if request.method == "POST":
+            importer.cancel_run(run)
+            messages.info(request, f"Cancelled the import of {run.file_name}: nothing was written.")
+        return redirect("admin:metrics_kpi_import")
 
 
 @admin.register(Target)
@@ -86,3 +246,96 @@ class PeriodLockAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(admin.ModelAdmin):
+    """The import history: read-only, for the people who may import."""
+
+    list_display = ["created_at", "file_name", "user", "outcome", "summary"]
+    list_filter = ["outcome", "via"]
+    search_fields = ["file_name", "sha256", "user__username", "reason", "message"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
+    fields = [
+        "created_at",
+        "finished_at",
+        "user",
+        "via",
+        "file_name",
+        "file_size",
+        "sha256",
+        "outcome",
+        "message",
+        "reason",
+        "counts_table",
+        "rejection_report",
+        "warning_report",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("file_data")
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_import": can_import(request.user)}
+        return super().changelist_view(request, extra_context)
+
+    def has_module_permission(self, request):
+        return can_import(request.user) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return can_import(request.user) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="new / changed / unchanged / rejected")
+    def summary(self, obj: ImportRun) -> str:
+        totals = [0, 0, 0, 0]
+        for counts in (obj.counts or {}).values():
+            for i, key in enumerate(("new", "changed", "unchanged", "rejected")):
+                totals[i] += counts.get(key, 0)
+        return " / ".join(str(n) for n in totals) if obj.counts else "-"
+
+    @admin.display(description="counts per sheet")
+    def counts_table(self, obj: ImportRun) -> str:
+        rows = [c for c in (obj.counts or {}).values() if c.get("present")]
+        if not rows:
+            return "-"
+        return format_html(
+            "<table><thead><tr><th>Sheet</th><th>New</th><th>Changed</th><th>Unchanged</th>"
+            "<th>Rejected</th></tr></thead><tbody>{}</tbody></table>",
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                ((c["name"], c["new"], c["changed"], c["unchanged"], c["rejected"]) for c in rows),
+            ),
+        )
+
+    def _issues(self, issues: list[dict]) -> str:
+        if not issues:
+            return "None"
+        return format_html(
+            "<table><thead><tr><th>Sheet</th><th>Row</th><th>Column</th><th>Problem</th></tr>"
+            "</thead><tbody>{}</tbody></table>",
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                ((i["sheet"], i["row"], i["column"], i["message"]) for i in issues),
+            ),
+        )
+
+    @admin.display(description="rejections")
+    def rejection_report(self, obj: ImportRun) -> str:
+        return self._issues((obj.report or {}).get("rejections", []))
+
+    @admin.display(description="warnings")
+    def warning_report(self, obj: ImportRun) -> str:
+        return self._issues((obj.report or {}).get("warnings", []))

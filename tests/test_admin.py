@@ -4,7 +4,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from metrics.models import PeriodLock
+from metrics.models import ImportRun, PeriodLock
 from tests.factories import ActionFactory, ActualFactory, BenchmarkFactory, TargetFactory
 
 pytestmark = pytest.mark.django_db
@@ -36,6 +36,7 @@ def test_every_data_model_is_in_the_admin():
         "Actual",
         "Benchmark",
         "PeriodLock",
+        "ImportRun",
     }
 
 
@@ -46,6 +47,7 @@ def test_analyst_can_list_search_and_open_every_model(client, analyst, model):
     ActualFactory(numerator=30, denominator=38, value="78.9")
     BenchmarkFactory()
     PeriodLock.objects.create(locked_through="2021-01-01", reason="Board met on 3 Feb 2021")
+    ImportRun.objects.create(file_name="MASH tracker.xlsx", user=analyst)
     opts = model._meta
     changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
     assert client.get(changelist).status_code == 200

@@ -35,7 +35,10 @@ def test_head_of_service_enters_a_figure_with_commentary_and_sees_its_status(pag
     )
     check_accessibility(page)
     saved = Actual.objects.filter(kpi__code="CSIP.01").latest("period")
-    assert saved.value == Decimal("96.7") and saved.what_data_tells_us == "Same-day screening is working."
+    assert (
+        saved.value == Decimal("96.7")
+        and saved.what_data_tells_us == "Same-day screening is working."
+    )
 
 
 def test_head_of_service_journey_works_with_the_keyboard_alone(page, dudley):

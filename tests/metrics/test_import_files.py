@@ -1,0 +1,265 @@
+"""Hostile and broken files: each gets a clear message, nothing is written, nothing crashes.
+
+Every file is built here. Each test checks the message a user would read and
+that the database is untouched.
+"""
+
+import io
+import os
+import re
+import zipfile
+
+import pytest
+from django.test import override_settings
+
+from metrics import importer
+from metrics.importer import WorkbookRefused
+from metrics.models import Actual, ImportRun
+from tests.metrics import test_import_support as support
+from tests.metrics.test_import_support import (
+    actuals_wide,
+    declare_size,
+    member,
+    rezip,
+    shared_strings,
+    sheet_path,
+    xlsx,
+)
+
+pytestmark = pytest.mark.django_db
+
+# Fixtures shared by the import tests.
+assessments = support.assessments
+
+
+def good_workbook() -> bytes:
+    return actuals_wide(["Aug 2021", "Sep 2021"], ["PI.426", 80, 81])
+
+
+def refused(data: bytes) -> str:
+    """The message a refused file gets; the run is recorded and nothing is written."""
+    with pytest.raises(WorkbookRefused) as caught:
+        importer.read_workbook(data)
+    run, plan = importer.start_run(data=data, file_name="upload.xlsx")
+    assert plan is None and run.outcome == ImportRun.Outcome.REFUSED
+    assert run.message == str(caught.value) and not run.file_data
+    assert not Actual.objects.exists()
+    return str(caught.value)
+
+
+def test_the_good_workbook_these_tests_break_is_accepted(assessments):
+    plan = importer.preview(good_workbook())
+    assert len(plan.changes) == 2 and not plan.rejections
+
+
+def test_an_empty_file_is_refused():
+    assert "empty" in refused(b"")
+
+
+def test_random_bytes_are_refused_as_not_a_workbook():
+    assert "not an Excel workbook" in refused(os.urandom(3000))
+
+
+def test_an_old_xls_file_renamed_is_refused_with_how_to_save_it():
+    data = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + "Workbook".encode("utf-16-le")
+    message = refused(data)
+    assert ".xls" in message and "Save As" in message
+
+
+def test_an_encrypted_workbook_is_refused_with_how_to_remove_the_password():
+    data = (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+        + b"\x00" * 504
+        + "EncryptedInfo".encode("utf-16-le")
+        + "EncryptedPackage".encode("utf-16-le")
+    )
+    assert "password" in refused(data)
+
+
+def test_a_csv_renamed_is_refused_as_csv():
+    assert "CSV" in refused(b"KPI code,Aug 2021\nPI.426,80\n")
+
+
+def test_an_html_export_renamed_is_refused_as_a_web_page():
+    message = refused(
+        b"<html><body><table><tr><td>PI.426</td><td>80</td></tr></table></body></html>"
+    )
+    assert "web page (HTML)" in message
+
+
+def test_a_macro_workbook_is_refused(assessments):
+    data = rezip(good_workbook(), {"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0macro"})
+    assert "macros" in refused(data)
+
+
+def test_a_truncated_workbook_is_refused_as_incomplete():
+    data = good_workbook()
+    assert "incomplete" in refused(data[: len(data) * 2 // 3])
+
+
+def test_a_zip_that_is_not_a_workbook_is_refused():
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w") as archive:
+        archive.writestr("notes.txt", "hello")
+    assert "no xl/workbook.xml" in refused(output.getvalue())
+
+
+def test_a_workbook_without_any_sheet_the_import_reads_is_refused():
+    message = refused(xlsx({"Sheet1": [["KPI code", "Aug 2021"], ["PI.426", 80]]}))
+    assert "none of the sheets" in message and "Sheet1" in message
+
+
+def test_a_sheet_without_its_heading_row_is_refused():
+    message = refused(xlsx({"Actuals": [["PI.426", 80], ["PI.432", 90]]}))
+    assert "no heading row" in message and "KPI code" in message
+
+
+def test_a_sheet_missing_a_required_heading_is_refused():
+    message = refused(xlsx({"Targets": [["KPI code", "Target"], ["PI.426", 95]]}))
+    assert "'In force from'" in message
+
+
+def test_a_zip_bomb_by_compression_ratio_is_refused_before_openpyxl_opens_it(monkeypatch):
+    monkeypatch.setattr(importer, "load_workbook", _must_not_open)
+    data = good_workbook()
+    bomb = rezip(data, {sheet_path(data, "Actuals"): b"<" + b"\x00" * (8 * 1024 * 1024)})
+    assert len(bomb) < 100 * 1024
+    message = refused(bomb)
+    assert "zip bomb" in message and "expands" in message
+
+
+def test_a_zip_declaring_a_huge_uncompressed_size_is_refused_unread(monkeypatch):
+    monkeypatch.setattr(importer, "load_workbook", _must_not_open)
+    data = good_workbook()
+    lying = declare_size(data, sheet_path(data, "Actuals"), 3_900_000_000)
+    assert "unpacks to" in refused(lying)
+
+
+@override_settings(IMPORT_MAX_UNCOMPRESSED_BYTES=50_000)
+def test_the_total_uncompressed_size_limit_is_a_setting():
+    data = good_workbook()
+    padded = rezip(data, {"xl/media/filler.bin": os.urandom(60_000)})
+    assert "more than the" in refused(padded)
+
+
+def _must_not_open(*args, **kwargs):
+    raise AssertionError("openpyxl opened a file the zip checks should have refused")
+
+
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+ <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+ <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+ <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+ <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+ <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
+]>
+<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>
+<row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData></worksheet>"""
+
+EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
+<!DOCTYPE sst [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1">
+<si><t>&xxe;</t></si></sst>"""
+
+
+def test_openpyxl_parses_with_defusedxml():
+    from openpyxl.xml import DEFUSEDXML
+    from openpyxl.xml.functions import iterparse
+
+    assert DEFUSEDXML
+    assert iterparse.__module__.startswith("defusedxml")
+
+
+def test_a_billion_laughs_sheet_is_refused(assessments):
+    data = good_workbook()
+    attack = rezip(data, {sheet_path(data, "Actuals"): BILLION_LAUGHS})
+    assert "entity declarations" in refused(attack)
+
+
+def test_a_workbook_with_shared_strings_as_excel_saves_it_is_read(assessments):
+    data = shared_strings(good_workbook())
+    assert b't="s"' in member(data, sheet_path(data, "Actuals"))
+    plan = importer.preview(data)
+    assert [c.values["value"] for c in plan.changes] == [80, 81] and not plan.rejections
+
+
+def test_an_external_entity_in_the_shared_strings_is_refused(assessments):
+    data = shared_strings(good_workbook())
+    attack = rezip(data, {"xl/sharedStrings.xml": EXTERNAL_ENTITY})
+    assert "entity declarations" in refused(attack)
+
+
+def test_a_sheet_whose_stored_dimension_lies_is_read_to_its_real_end(assessments):
+    data = actuals_wide(["Jun 2021", "Jul 2021", "Aug 2021"], ["PI.426", 70, 71, 72])
+    path = sheet_path(data, "Actuals")
+    xml, count = re.subn(
+        rb'<dimension ref="A1:D2"\s*/>', b'<dimension ref="A1:A1"/>', member(data, path)
+    )
+    assert count == 1
+    lying = rezip(data, {path: xml})
+    plan = importer.preview(lying)
+    assert [c.values["value"] for c in plan.changes] == [70, 71, 72]
+
+
+def test_one_merged_range_covering_the_sheet_is_refused(assessments):
+    data = good_workbook()
+    path = sheet_path(data, "Actuals")
+    xml = member(data, path).replace(
+        b"</sheetData>",
+        b'</sheetData><mergeCells count="1"><mergeCell ref="A1:XFD1048576"/></mergeCells>',
+    )
+    message = refused(rezip(data, {path: xml}))
+    assert "merged cells (A1:XFD1048576)" in message and "Unmerge" in message
+
+
+def test_a_sheet_xml_that_is_not_xml_is_refused_as_damaged(assessments):
+    data = good_workbook()
+    assert "could not be read" in refused(rezip(data, {sheet_path(data, "Actuals"): b"<row><c>"}))
+
+
+def test_any_error_inside_openpyxl_is_caught_at_the_boundary(monkeypatch):
+    def broken(*args, **kwargs):
+        raise KeyError("xl/styles.xml")
+
+    monkeypatch.setattr(importer, "load_workbook", broken)
+    assert "could not be read" in refused(good_workbook())
+
+
+@override_settings(IMPORT_MAX_ROWS=3)
+def test_a_sheet_over_the_row_limit_is_refused(assessments):
+    data = actuals_wide(["Aug 2021"], *[["PI.426", n] for n in range(4)])
+    assert "more than 3 rows" in refused(data)
+
+
+@override_settings(IMPORT_MAX_CELLS=5)
+def test_a_workbook_over_the_cell_limit_is_refused(assessments):
+    assert "more than 5 filled cells" in refused(
+        actuals_wide(["Aug 2021", "Sep 2021"], ["PI.426", 1, 2], ["PI.426", 3, 4])
+    )
+
+
+@override_settings(IMPORT_MAX_UPLOAD_BYTES=1000)
+def test_a_file_over_the_upload_limit_is_refused():
+    assert "largest accepted" in refused(good_workbook())
+
+
+def test_a_cell_far_to_the_right_is_refused():
+    data = xlsx({"Actuals": [["KPI code", "Aug 2021"], ["PI.426", 80] + [None] * 2000 + [1]]})
+    assert "column" in refused(data)
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [({"xl/workbook.bin": b""}, ".xlsb"), ({"mimetype": b"x", "content.xml": b"<x/>"}, ".ods")],
+)
+def test_other_spreadsheet_formats_are_named(names, expected):
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w") as archive:
+        for name, body in names.items():
+            archive.writestr(name, body)
+    assert expected in refused(output.getvalue())
