@@ -1650,6 +1650,7 @@ class _Planner:
                 if record[4] > 1:
                     self.history_high[record[0]] = True
         self.seen_actuals: dict[tuple[str, datetime.date], str] = {}
+        self.period_ok: dict[tuple, bool] = {}
         self.period_problems: dict[tuple[str, datetime.date], str | None] = {}
         if sheet.layout == "wide":
             self._wide_actuals(sheet, summary)
@@ -1783,7 +1784,7 @@ class _Planner:
                 f"{self._label(kpi, period)} is a new figure: enter its value (or numerator and "
                 "denominator).",
             )
-        if problem := kpi.period_problem(period, today=self.today):
+        if problem := self._period_problem(kpi, period):
             row.reject(given["period"][0] if "period" in given else column, problem)
         problems = kpi.value_problems(value, merged.get("numerator"), merged.get("denominator"))
         for name, message in problems.items():
@@ -1831,6 +1832,14 @@ class _Planner:
             )  # fmt: skip
             summary.changed += 1
         self.plan.changes.append(change)
+
+    def _period_problem(self, kpi: Kpi, period: datetime.date) -> str | None:
+        # The answer depends only on these three, and a wide sheet asks it
+        # for every KPI in every month column: ask the KPI once per month.
+        key = (kpi.frequency, kpi.reporting_from, period)
+        if key not in self.period_ok:
+            self.period_ok[key] = kpi.period_problem(period, today=self.today) is None
+        return None if self.period_ok[key] else kpi.period_problem(period, today=self.today)
 
     def _label(self, kpi: Kpi, period: datetime.date) -> str:
         return f"{kpi.code} {kpi.period_label(period)}"

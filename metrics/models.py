@@ -20,7 +20,9 @@ def _decimals(value: Decimal) -> int:
 
 def _first_of_month(field: str, name: str) -> models.CheckConstraint:
     return models.CheckConstraint(
-        condition=Q(**{f"{field}__day": 1}),
+        # Written as text matching rather than __day=1, which SQLite can only
+        # check through a Python function called for every row written.
+        condition=Q(**{f"{field}__endswith": "-01"}),
         name=name,
         violation_error_message="A period is a month: enter the first day of the month.",
     )
@@ -633,7 +635,7 @@ class PeriodLock(models.Model):
         get_latest_by = "created_at"
         constraints = [
             models.CheckConstraint(
-                condition=Q(locked_through__isnull=True) | Q(locked_through__day=1),
+                condition=Q(locked_through__isnull=True) | Q(locked_through__endswith="-01"),
                 name="period_lock_first_of_month",
                 violation_error_message="A period is a month: enter the first day of the month.",
             ),
