@@ -32,3 +32,22 @@ class SessionTimeoutMiddleware:
                 return redirect_to_login(request.get_full_path())
             session[_LAST_SEEN] = now
         return self.get_response(request)
+
+
+def client_ip(request) -> str:
+    """The address a request came from, seen through AXES_PROXY_COUNT trusted proxies.
+
+    Each proxy appends the address it received from to X-Forwarded-For, so
+    the client is the entry that many places from the right; anything
+    further left could have been written by the client itself.
+    """
+    proxies = settings.AXES_PROXY_COUNT
+    if proxies:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "")

@@ -139,6 +139,8 @@ WHITENOISE_MAX_AGE = 365 * 24 * 60 * 60 if not DEBUG else 0
 
 # Security: every default is the safe one; README explains each variable.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# Load balancers probe the health check over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 # Behind the council's proxy, which terminates TLS and says so in this header.
 if env_bool("BEHIND_TLS_PROXY", not DEBUG):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -170,7 +172,10 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "0"))
+# Behind the council's proxy every request comes from the proxy's address, so
+# the client's own address is read from X-Forwarded-For (see client_ip).
+AXES_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "dudley_improve.middleware.client_ip"
 AXES_VERBOSE = False
 
 # Content Security Policy (django-csp). Scripts and everything else only from
@@ -199,6 +204,14 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
 # Monthly actuals are due by this working day (Monday to Friday) of the month
 # after the period ends; after it, a missing actual is "overdue", not "no data".
 SUBMISSION_DEADLINE_WORKING_DAY = int(os.environ.get("SUBMISSION_DEADLINE_WORKING_DAY", "10"))
+if not 1 <= SUBMISSION_DEADLINE_WORKING_DAY <= 20:
+    raise ImproperlyConfigured(
+        "SUBMISSION_DEADLINE_WORKING_DAY must be a working day from 1 to 20."
+    )
+
+# History is a record: restoring an old version from the admin would skip the
+# checks every other change goes through (versions, locks, original dates).
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # Workbook imports (metrics/importer.py). A file is refused before it is
 # opened if it is larger than the upload limit, or if its zip declares more

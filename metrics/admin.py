@@ -13,6 +13,66 @@ from simple_history.admin import SimpleHistoryAdmin
 from metrics import importer
 from metrics.models import Actual, Benchmark, ImportRun, Kpi, PeriodLock, Target
 from priorities import roles
+from priorities.admin import VersionedAdmin, VersionedForm
+
+
+def _check_figures(form: forms.ModelForm, names: list[str]) -> None:
+    """Apply the KPI's own rules for figures (the ones the update page and import use)."""
+    kpi = form.cleaned_data.get("kpi")
+    if kpi is None:
+        return
+    data = form.cleaned_data
+    for name in names:
+        if data.get(name) is not None and (problem := kpi.value_problems(data[name]).get("value")):
+            form.add_error(name, problem)
+
+
+class ActualForm(VersionedForm):
+    class Meta:
+        model = Actual
+        fields = [
+            "kpi", "period", "value", "numerator", "denominator", "what_data_tells_us",
+            "issues_and_risks", "evidence_of_impact", "source",
+        ]  # fmt: skip
+
+    def clean(self):
+        data = super().clean()
+        kpi = data.get("kpi")
+        if kpi is not None:
+            problems = kpi.value_problems(
+                data.get("value"), data.get("numerator"), data.get("denominator")
+            )
+            for name, message in problems.items():
+                self.add_error(name, message)
+        return data
+
+    def reason_needed(self, data: dict) -> str | None:
+        period = data.get("period")
+        if period and PeriodLock.is_locked(period, PeriodLock.objects.locked_through()):
+            return "This period is locked: give a reason for changing it."
+        return None
+
+
+class TargetForm(forms.ModelForm):
+    class Meta:
+        model = Target
+        fields = ["kpi", "starts", "value", "lower", "upper", "source"]
+
+    def clean(self):
+        data = super().clean()
+        _check_figures(self, ["value", "lower", "upper"])
+        return data
+
+
+class BenchmarkForm(forms.ModelForm):
+    class Meta:
+        model = Benchmark
+        fields = ["kpi", "comparator", "period", "value", "source"]
+
+    def clean(self):
+        data = super().clean()
+        _check_figures(self, ["value"])
+        return data
 
 
 def can_import(user) -> bool:
@@ -188,6 +248,7 @@ class KpiAdmin(SimpleHistoryAdmin):
 
 @admin.register(Target)
 class TargetAdmin(SimpleHistoryAdmin):
+    form = TargetForm
     list_display = ["kpi", "starts", "value", "lower", "upper"]
     list_filter = ["kpi__polarity", "kpi"]
     search_fields = ["kpi__code", "kpi__title", "source"]
@@ -197,7 +258,8 @@ class TargetAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Actual)
-class ActualAdmin(SimpleHistoryAdmin):
+class ActualAdmin(VersionedAdmin):
+    form = ActualForm
     list_display = [
         "kpi",
         "period",
@@ -221,6 +283,7 @@ class ActualAdmin(SimpleHistoryAdmin):
 
 @admin.register(Benchmark)
 class BenchmarkAdmin(SimpleHistoryAdmin):
+    form = BenchmarkForm
     list_display = ["kpi", "comparator", "period", "value", "source"]
     list_filter = ["comparator", "kpi"]
     search_fields = ["kpi__code", "kpi__title", "source"]

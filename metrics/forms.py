@@ -39,10 +39,21 @@ class ActualForm(forms.Form):
         else:
             del self.fields["numerator"], self.fields["denominator"]
             self.fields["value"].label = kpi.get_unit_display()
-        self.fields["value"].error_messages["invalid"] = "Enter the value as a number, like 90.3."
+        too_big = "Enter a number below 100,000,000."
+        self.fields["value"].error_messages.update(
+            invalid="Enter the value as a number, like 90.3.",
+            max_digits=too_big,
+            max_whole_digits=too_big,
+            max_decimal_places="Enter the value with no more than 4 decimal places.",
+        )
         for name in ("numerator", "denominator"):
             if name in self.fields:
-                self.fields[name].error_messages["invalid"] = f"Enter the {name} as a whole number."
+                self.fields[name].error_messages.update(
+                    invalid=f"Enter the {name} as a whole number.",
+                    max_digits=too_big,
+                    max_whole_digits=too_big,
+                    max_decimal_places=f"Enter the {name} as a whole number.",
+                )
         if not needs_reason:
             del self.fields["reason"]
 

@@ -434,6 +434,10 @@ def _date_from_serial(number: float | int) -> datetime.date | None:
 
 def read_period(value) -> datetime.date:
     """The period (first of its month) a cell names: a date, a month or a quarter."""
+    return _sensible(_read_period(value))
+
+
+def _read_period(value) -> datetime.date:
     _unreadable(value)
     if isinstance(value, datetime.datetime):
         return periods.month_start(value.date())
@@ -455,8 +459,20 @@ def read_period(value) -> datetime.date:
     raise CellProblem(f"{_shown(value)} is not a month or quarter: {_PERIOD_HELP}.")
 
 
+def _sensible(day: datetime.date) -> datetime.date:
+    try:
+        return periods.check_year(day)
+    except ValueError as error:
+        raise CellProblem(str(error)) from None
+
+
 def read_date(value) -> tuple[datetime.date, bool]:
     """A delivery date, and whether only its month was given ("Oct-19": end of October)."""
+    day, month_only = _read_date(value)
+    return _sensible(day), month_only
+
+
+def _read_date(value) -> tuple[datetime.date, bool]:
     _unreadable(value)
     if isinstance(value, datetime.datetime):
         return value.date(), False
@@ -467,6 +483,7 @@ def read_date(value) -> tuple[datetime.date, bool]:
     if isinstance(value, str):
         day, month_only = _date_from_text(_unescape(value.strip()))
         if month_only:
+            day = _sensible(day)
             return periods.add_months(day, 1) - datetime.timedelta(days=1), True
         return day, False
     raise CellProblem(f"{_shown(value)} is not a date: write it like 31/08/2021 or Aug 2021.")

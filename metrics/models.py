@@ -72,6 +72,10 @@ class KpiQuerySet(models.QuerySet):
     def for_area(self, area: PriorityArea) -> "KpiQuerySet":
         return self.filter(areas=area)
 
+    def with_first_reported(self) -> "KpiQuerySet":
+        """Annotate ``first_reported``: the earliest period with a figure."""
+        return self.annotate(first_reported=Min("actuals__period"))
+
     def with_figures(
         self, since: datetime.date | None = None, until: datetime.date | None = None
     ) -> "KpiQuerySet":
@@ -87,7 +91,7 @@ class KpiQuerySet(models.QuerySet):
             actuals = actuals.filter(period__lte=until)
         return (
             self.select_related("owner")
-            .annotate(first_reported=Min("actuals__period"))
+            .with_first_reported()
             .prefetch_related(
                 Prefetch("targets", queryset=Target.objects.order_by("starts")),
                 Prefetch("actuals", queryset=actuals, to_attr="recent_actuals"),
@@ -364,6 +368,19 @@ class Kpi(models.Model):
         end = periods.quarter_end(period)
         return end if end == period else periods.add_months(end, -3)
 
+    def missing_status(self, period: datetime.date, *, today: datetime.date) -> rag.Status:
+        """No figure for the period: "overdue" or "no data" (rag.missing_status).
+
+        A KPI is due from its reporting_from month, or failing that from its
+        first figure (``first_reported``, annotated by with_first_reported()).
+        """
+        return rag.missing_status(
+            period,
+            today=today,
+            deadline_working_day=settings.SUBMISSION_DEADLINE_WORKING_DAY,
+            reporting_from=self.reporting_from or self.first_reported,
+        )
+
     def rows(self, months: list[datetime.date], *, today: datetime.date) -> list[KpiRow]:
         """A row for each period, from a KPI fetched ``with_figures()``: its series over time."""
         return [self.board_row(month, today=today) for month in months]
@@ -377,12 +394,7 @@ class Kpi(models.Model):
         actual = by_period.get(at)
         target = rag.target_in_force(steps, at)
         if actual is None:
-            status = rag.missing_status(
-                at,
-                today=today,
-                deadline_working_day=settings.SUBMISSION_DEADLINE_WORKING_DAY,
-                reporting_from=self.reporting_from or self.first_reported,
-            )
+            status = self.missing_status(at, today=today)
         else:
             status = rag.performance_status(actual.value, target, rule)
         previous = values.get(periods.add_months(at, -rule.interval))

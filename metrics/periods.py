@@ -12,6 +12,10 @@ MONTH_NAMES = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ]  # fmt: skip
 
+# Dates outside these years are typing mistakes, and near the ends of the
+# calendar month arithmetic would overflow.
+MIN_YEAR, MAX_YEAR = 1900, 2999
+
 _ISO_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
 _QUARTER = re.compile(r"^\s*Q([1-4])\s+(\d{4})\s*/\s*(\d{2}|\d{4})\s*$", re.IGNORECASE)
 
@@ -83,7 +87,13 @@ def parse_month(text: str) -> datetime.date:
     year, month = int(match[1]), int(match[2])
     if not 1 <= month <= 12:
         raise ValueError(f"{text!r} has no month {month}: months run from 01 to 12.")
-    return datetime.date(year, month, 1)
+    return check_year(datetime.date(year, month, 1))
+
+
+def check_year(day: datetime.date) -> datetime.date:
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise ValueError(f"{day.year} is not a year this service records: check the date.")
+    return day
 
 
 def parse_quarter(text: str) -> datetime.date:
@@ -91,13 +101,12 @@ def parse_quarter(text: str) -> datetime.date:
     match = _QUARTER.match(text)
     if not match:
         raise ValueError(f"{text!r} is not a quarter: write it like Q2 2021/22.")
-    number, start = int(match[1]), int(match[2])
-    end = int(match[3]) % 100
-    if end != (start + 1) % 100:
+    number, start, end = int(match[1]), int(match[2]), int(match[3])
+    if end != ((start + 1) % 100 if len(match[3]) == 2 else start + 1):
         raise ValueError(
             f"{text!r} is not a financial year: 2021/22 runs April 2021 to March 2022."
         )
-    return add_months(datetime.date(start, 4, 1), number * 3 - 1)
+    return check_year(add_months(datetime.date(start, 4, 1), number * 3 - 1))
 
 
 def latest_completed_month(today: datetime.date) -> datetime.date:

@@ -228,15 +228,18 @@ def save_actual(
     StaleEdit with what is now stored. Raises PeriodLocked when the period is
     locked and ``user`` may not change locked periods, or gives no reason.
     """
-    locked = PeriodLock.is_locked(period, PeriodLock.objects.locked_through())
-    if locked and not roles.edits_everything(user):
-        raise PeriodLocked(
-            f"{kpi.period_label(period)} is locked: ask a performance analyst to change it."
-        )
-    if locked and not reason.strip():
-        raise PeriodLocked(f"{kpi.period_label(period)} is locked: give a reason for the change.")
-
     with transaction.atomic():
+        # Read the lock inside the transaction that writes, so a lock made
+        # a moment ago is seen.
+        locked = PeriodLock.is_locked(period, PeriodLock.objects.locked_through())
+        if locked and not roles.edits_everything(user):
+            raise PeriodLocked(
+                f"{kpi.period_label(period)} is locked: ask a performance analyst to change it."
+            )
+        if locked and not reason.strip():
+            raise PeriodLocked(
+                f"{kpi.period_label(period)} is locked: give a reason for the change."
+            )
         actual = Actual.objects.select_for_update().filter(kpi=kpi, period=period).first()
         if actual is None:
             if expected_version:

@@ -52,6 +52,7 @@ def my_updates(request: HttpRequest) -> HttpResponse:
     due = {periods.latest_completed_month(today), periods.latest_completed_quarter(today)}
     kpis = (
         Kpi.objects.filter(owner__user=request.user)
+        .with_first_reported()
         .prefetch_related(
             Prefetch("actuals", queryset=Actual.objects.filter(period__in=due), to_attr="due"),
             Prefetch("areas", queryset=PriorityArea.objects.select_related("plan")),
@@ -65,8 +66,10 @@ def my_updates(request: HttpRequest) -> HttpResponse:
         deadline = periods.submission_deadline(period, deadline_day)
         if any(actual.period == period for actual in kpi.due):
             state = "saved"
+        elif kpi.missing_status(period, today=today) == rag.Status.OVERDUE:
+            state = "overdue"
         else:
-            state = "overdue" if today > deadline else "not started"
+            state = "not started"
         area = min(kpi.areas.all(), key=lambda a: (a.plan.start or today, a.number), default=None)
         groups.setdefault(area, []).append(Task(kpi, period, state, deadline))
     actions = list(

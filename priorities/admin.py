@@ -1,7 +1,85 @@
+from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from priorities.models import Action, Officer, Plan, PriorityArea
+
+
+class VersionedForm(forms.ModelForm):
+    """An admin form for a record with a version: a stale save is refused, not applied.
+
+    Subclasses say when a reason for the change is needed; it goes into the
+    change history.
+    """
+
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    change_reason = forms.CharField(
+        label="Reason for the change",
+        required=False,
+        max_length=300,
+        help_text="Recorded in the change history.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["seen_version"].initial = self.instance.version
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk:
+            # Admin saves run in a transaction: the row stays locked until saved.
+            current = (
+                type(self.instance)
+                .objects.select_for_update()
+                .filter(pk=self.instance.pk)
+                .values_list("version", flat=True)
+                .first()
+            )
+            if current != data.get("seen_version"):
+                raise forms.ValidationError(
+                    "Someone changed this record after you opened it. Your changes have not "
+                    "been saved: open it again to see theirs, then make yours."
+                )
+        if (why := self.reason_needed(data)) and not data.get("change_reason", "").strip():
+            self.add_error("change_reason", why)
+        return data
+
+    def reason_needed(self, data: dict) -> str | None:
+        """A message asking for a reason when this change needs one, else None."""
+        return None
+
+
+class VersionedAdmin(SimpleHistoryAdmin):
+    """Admin for versioned records: no edits from history, reasons recorded."""
+
+    form = VersionedForm
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "version"]
+
+    def history_change_reason(self, form) -> str | None:
+        return form.cleaned_data.get("change_reason", "").strip() or None
+
+    def save_model(self, request, obj, form, change):
+        obj._change_reason = self.history_change_reason(form)
+        super().save_model(request, obj, form, change)
+
+
+class ActionForm(VersionedForm):
+    class Meta:
+        model = Action
+        fields = [
+            "area", "ref", "theme", "description", "owner", "original_delivery_date",
+            "current_delivery_date", "expected_outputs", "status", "evidence_of_impact",
+            "completed_date",
+        ]  # fmt: skip
+
+    def reason_needed(self, data: dict) -> str | None:
+        moved = self.instance.pk and (
+            data.get("current_delivery_date") != self.instance.current_delivery_date
+        )
+        return "Say why the delivery date has moved: it is recorded." if moved else None
 
 
 class PriorityAreaInline(admin.TabularInline):
@@ -45,7 +123,8 @@ class PriorityAreaAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Action)
-class ActionAdmin(SimpleHistoryAdmin):
+class ActionAdmin(VersionedAdmin):
+    form = ActionForm
     list_display = [
         "ref",
         "short_description",
@@ -67,7 +146,17 @@ class ActionAdmin(SimpleHistoryAdmin):
         return obj.description[:80]
 
     def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
         # The original date is a commitment; revisions go in the current date.
         if obj is not None and obj.original_delivery_date is not None:
-            return ["original_delivery_date"]
-        return []
+            fields = [*fields, "original_delivery_date"]
+        return fields
+
+    def history_change_reason(self, form) -> str | None:
+        why = super().history_change_reason(form)
+        old = form.instance.__class__.objects.filter(pk=form.instance.pk).first()
+        if old is not None and form.cleaned_data.get("current_delivery_date") != (
+            old.current_delivery_date
+        ):
+            return old.date_change_reason(form.cleaned_data["current_delivery_date"], why or "")
+        return why

@@ -8,7 +8,11 @@ DATE_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d %B %Y", "%d %b %Y"]
 class ActionUpdateForm(forms.Form):
     """What an action's owner updates: progress, the delivery date, and evidence."""
 
-    status = forms.ChoiceField(choices=Action.Status.choices, widget=forms.RadioSelect)
+    status = forms.ChoiceField(
+        choices=Action.Status.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the action's status."},
+    )
     current_delivery_date = forms.DateField(
         label="Current delivery date",
         input_formats=DATE_FORMATS,

@@ -135,13 +135,19 @@ class Action(models.Model):
         return f"{self.ref} {self.description[:60]}"
 
     def save(self, *args, **kwargs):
-        loaded = getattr(self, "_loaded_original_date", None)
-        if loaded is not None and self.original_delivery_date != loaded:
-            raise ValueError(
-                "The original delivery date of an action is never changed; "
-                "set the current delivery date instead."
-            )
         if not self._state.adding:
+            if not hasattr(self, "_loaded_original_date"):
+                # Not loaded through the ORM (e.g. rebuilt from history): ask the table.
+                stored = Action.objects.filter(pk=self.pk).values_list(
+                    "original_delivery_date", flat=True
+                )
+                self._loaded_original_date = stored.first()
+            loaded = self._loaded_original_date
+            if loaded is not None and self.original_delivery_date != loaded:
+                raise ValueError(
+                    "The original delivery date of an action is never changed; "
+                    "set the current delivery date instead."
+                )
             self.version += 1
         super().save(*args, **kwargs)
         self._loaded_original_date = self.original_delivery_date
@@ -151,6 +157,11 @@ class Action(models.Model):
         instance = super().from_db(db, field_names, values)
         instance._loaded_original_date = instance.__dict__.get("original_delivery_date")
         return instance
+
+    def date_change_reason(self, new_date: datetime.date | None, why: str) -> str:
+        """How a moved delivery date is recorded in the history: from, to, and why."""
+        before = self.current_delivery_date or self.original_delivery_date
+        return f"Delivery date moved from {_day(before)} to {_day(new_date)}: {why.strip()}"
 
     @property
     def due_date(self) -> datetime.date | None:
@@ -173,3 +184,7 @@ class Action(models.Model):
         if self.status == self.Status.COMPLETED:
             return self.completed_date is not None and self.completed_date > on
         return True
+
+
+def _day(day: datetime.date | None) -> str:
+    return f"{day:%-d %b %Y}" if day else "no date"

@@ -61,10 +61,8 @@ def action_update(request: HttpRequest, pk: int) -> HttpResponse:
 def _apply(action: Action, data: dict, user) -> None:
     reason = None
     if data["current_delivery_date"] != action.current_delivery_date:
-        before = action.current_delivery_date or action.original_delivery_date
-        reason = (
-            f"Delivery date moved from {_day(before)} to {_day(data['current_delivery_date'])}: "
-            f"{data['date_change_reason'].strip()}"
+        reason = action.date_change_reason(
+            data["current_delivery_date"], data["date_change_reason"]
         )
     for name in UPDATED:
         setattr(action, name, data[name])
@@ -73,10 +71,6 @@ def _apply(action: Action, data: dict, user) -> None:
     action._change_reason = reason
     action._history_user = user
     action.save()
-
-
-def _day(day) -> str:
-    return f"{day:%-d %b %Y}" if day else "no date"
 
 
 def _stale_message(action: Action) -> str:

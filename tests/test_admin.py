@@ -1,5 +1,7 @@
 """The data admin works for an analyst: every list, search and filter loads."""
 
+import datetime
+
 import pytest
 from django.contrib import admin
 from django.urls import reverse
@@ -100,3 +102,96 @@ def test_analyst_locks_periods_in_the_admin_and_the_lock_is_recorded(client, ana
         reverse("admin:metrics_periodlock_add"), {"locked_through": "2021-10-15", "reason": ""}
     )
     assert "enter the first day of the month" in response.content.decode()
+
+
+def _actual_form(actual, **changes):
+    data = {
+        "kpi": actual.kpi.pk,
+        "period": actual.period.isoformat(),
+        "value": str(actual.value),
+        "numerator": "",
+        "denominator": "",
+        "what_data_tells_us": "",
+        "issues_and_risks": "",
+        "evidence_of_impact": "",
+        "source": "",
+        "seen_version": actual.version,
+        "change_reason": "",
+    }
+    data.update(changes)
+    return data
+
+
+def test_admin_refuses_a_stale_edit_of_a_figure(client, analyst):
+    actual = ActualFactory(value="90.1")
+    opened = _actual_form(actual, value="70")
+    fresh = type(actual).objects.get(pk=actual.pk)
+    fresh.value = 60
+    fresh.save()  # the head of service saved after the analyst opened the form
+    url = reverse("admin:metrics_actual_change", args=[actual.pk])
+    response = client.post(url, opened)
+    assert "Someone changed this record after you opened it" in response.content.decode()
+    assert type(actual).objects.get(pk=actual.pk).value == 60
+
+
+def test_admin_applies_the_kpis_rules_for_figures(client, analyst):
+    actual = ActualFactory(value="90.1")
+    url = reverse("admin:metrics_actual_change", args=[actual.pk])
+    response = client.post(url, _actual_form(actual, value="150"))
+    assert "Enter a percentage between 0 and 100" in response.content.decode()
+    target = TargetFactory()
+    response = client.post(
+        reverse("admin:metrics_target_change", args=[target.pk]),
+        {"kpi": target.kpi.pk, "starts": "2021-01-01", "value": "150", "source": ""},
+    )
+    assert "Enter a percentage between 0 and 100" in response.content.decode()
+
+
+def test_admin_change_to_a_locked_month_needs_a_reason_and_records_it(client, analyst):
+    actual = ActualFactory(value="90.1", period=datetime.date(2021, 1, 1))
+    PeriodLock.objects.create(locked_through="2021-06-01")
+    url = reverse("admin:metrics_actual_change", args=[actual.pk])
+    response = client.post(url, _actual_form(actual, value="90.3"))
+    assert "This period is locked: give a reason" in response.content.decode()
+    response = client.post(url, _actual_form(actual, value="90.3", change_reason="Audit fix"))
+    assert response.status_code == 302
+    assert actual.history.latest().history_change_reason == "Audit fix"
+
+
+def test_history_cannot_be_restored_over_current_data(client, analyst):
+    action = ActionFactory(original_delivery_date=None)
+    action.original_delivery_date = datetime.date(2021, 3, 31)
+    action.save()
+    first = action.history.earliest()
+    url = reverse("admin:priorities_action_simple_history", args=[action.pk, first.history_id])
+    client.post(url, {"original_delivery_date": "2030-01-01", "ref": action.ref})
+    action.refresh_from_db()
+    assert action.original_delivery_date == datetime.date(2021, 3, 31)
+
+
+def test_admin_moving_a_delivery_date_needs_a_reason_which_is_kept(client, analyst):
+    action = ActionFactory(original_delivery_date=datetime.date(2021, 3, 31))
+    url = reverse("admin:priorities_action_change", args=[action.pk])
+    data = {
+        "area": action.area.pk,
+        "ref": action.ref,
+        "theme": action.theme,
+        "description": action.description,
+        "owner": action.owner.pk,
+        "current_delivery_date": "2021-06-30",
+        "expected_outputs": "",
+        "status": "in_progress",
+        "evidence_of_impact": "",
+        "completed_date": "",
+        "seen_version": action.version,
+        "change_reason": "",
+    }
+    response = client.post(url, data)
+    assert "Say why the delivery date has moved" in response.content.decode()
+    response = client.post(url, {**data, "change_reason": "Court backlog"})
+    assert response.status_code == 302
+    assert action.history.latest().history_change_reason == (
+        "Delivery date moved from 31 Mar 2021 to 30 Jun 2021: Court backlog"
+    )
+    response = client.post(url, {**data, "status": "not_started"})  # stale version
+    assert "Someone changed this record after you opened it" in response.content.decode()

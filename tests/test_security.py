@@ -153,3 +153,23 @@ def test_accessibility_statement_is_public(client):
     response = client.get(reverse("accessibility"))
     assert response.status_code == 200
     assert b"WCAG" in response.content
+
+
+@override_settings(**PRODUCTION)
+def test_health_check_answers_plain_http_for_load_balancers(client):
+    assert client.get(reverse("healthz")).status_code == 200
+
+
+@override_settings(AXES_PROXY_COUNT=1)
+def test_lockouts_use_the_address_the_council_proxy_saw(rf):
+    from dudley_improve.middleware import client_ip
+
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9", REMOTE_ADDR="10.0.0.2")
+    assert client_ip(request) == "203.0.113.9"  # the left entry could be forged
+
+
+def test_without_a_proxy_the_direct_address_is_used(rf):
+    from dudley_improve.middleware import client_ip
+
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6", REMOTE_ADDR="198.51.100.7")
+    assert client_ip(request) == "198.51.100.7"

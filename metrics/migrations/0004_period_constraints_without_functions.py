@@ -5,43 +5,62 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('metrics', '0003_import_run'),
+        ("metrics", "0003_import_run"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='actual',
-            name='actual_period_first_of_month',
+            model_name="actual",
+            name="actual_period_first_of_month",
         ),
         migrations.RemoveConstraint(
-            model_name='benchmark',
-            name='benchmark_period_first_of_month',
+            model_name="benchmark",
+            name="benchmark_period_first_of_month",
         ),
         migrations.RemoveConstraint(
-            model_name='periodlock',
-            name='period_lock_first_of_month',
+            model_name="periodlock",
+            name="period_lock_first_of_month",
         ),
         migrations.RemoveConstraint(
-            model_name='target',
-            name='target_starts_first_of_month',
+            model_name="target",
+            name="target_starts_first_of_month",
         ),
         migrations.AddConstraint(
-            model_name='actual',
-            constraint=models.CheckConstraint(condition=models.Q(('period__endswith', '-01')), name='actual_period_first_of_month', violation_error_message='A period is a month: enter the first day of the month.'),
+            model_name="actual",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("period__endswith", "-01")),
+                name="actual_period_first_of_month",
+                violation_error_message="A period is a month: enter the first day of the month.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='benchmark',
-            constraint=models.CheckConstraint(condition=models.Q(('period__endswith', '-01')), name='benchmark_period_first_of_month', violation_error_message='A period is a month: enter the first day of the month.'),
+            model_name="benchmark",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("period__endswith", "-01")),
+                name="benchmark_period_first_of_month",
+                violation_error_message="A period is a month: enter the first day of the month.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='periodlock',
-            constraint=models.CheckConstraint(condition=models.Q(('locked_through__isnull', True), ('locked_through__endswith', '-01'), _connector='OR'), name='period_lock_first_of_month', violation_error_message='A period is a month: enter the first day of the month.'),
+            model_name="periodlock",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("locked_through__isnull", True),
+                    ("locked_through__endswith", "-01"),
+                    _connector="OR",
+                ),
+                name="period_lock_first_of_month",
+                violation_error_message="A period is a month: enter the first day of the month.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='target',
-            constraint=models.CheckConstraint(condition=models.Q(('starts__endswith', '-01')), name='target_starts_first_of_month', violation_error_message='A period is a month: enter the first day of the month.'),
+            model_name="target",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("starts__endswith", "-01")),
+                name="target_starts_first_of_month",
+                violation_error_message="A period is a month: enter the first day of the month.",
+            ),
         ),
     ]

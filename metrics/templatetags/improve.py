@@ -20,3 +20,9 @@ def overdue_on(action, day) -> bool:
 def figure(value, places=1) -> str:
     """A figure at the KPI's decimal places: {{ actual.value|figure:kpi.decimal_places }}."""
     return rag.fmt(value, int(places))
+
+
+@register.filter
+def anchor(bound_field) -> str:
+    """The id an error summary links to: the input, or a radio group's first option."""
+    return bound_field.id_for_label or f"{bound_field.auto_id}_0"

@@ -57,8 +57,7 @@ def test_pi426_read_in_a_later_month_shows_the_latest_quarter(dudley):
 def test_pi432_q2_is_not_green_because_lower_is_better(dudley):
     row = row_for("PI.432", D(2021, 9, 1))
     assert row.value == Decimal("86.6") and row.target.value == 85
-    assert row.status not in (Status.GREEN,)
-    assert row.status == Status.AMBER
+    assert row.status == Status.AMBER  # 1.6 above a target of 85: within 5%
 
 
 def test_pi433_is_neutral_and_only_monitored(dudley):

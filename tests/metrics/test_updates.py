@@ -7,13 +7,21 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from metrics.models import Actual, Kpi, PeriodLock
 from priorities import roles
 from tests.factories import ActualFactory, KpiFactory, OfficerFactory, TargetFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+TODAY = datetime.date(2026, 11, 22)
 OCT_2026 = datetime.date(2026, 10, 1)
+
+
+@pytest.fixture(autouse=True)
+def _today(monkeypatch):
+    # What is due and what is late depend on the date: these tests are set on 22 Nov 2026.
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: TODAY)
 
 
 def user_in(group: str, username: str, **extra):
@@ -255,7 +263,7 @@ def test_history_records_who_changed_what_from_the_page_and_the_admin(client, he
             "kpi": kpi.pk,
             "period": "2026-10-01",
             "value": "90.3",
-            "version": actual.version,
+            "seen_version": actual.version,
             "what_data_tells_us": "",
             "issues_and_risks": "",
             "evidence_of_impact": "",
@@ -279,3 +287,24 @@ def test_seeded_figures_show_as_a_data_load_in_history(client):
     kpi = Kpi.objects.get(code="PI.426")
     page = client.get(entry(kpi, datetime.date(2021, 9, 1))).content.decode()
     assert "value 90.3" in page and "by data load on" in page
+
+
+def test_a_kpi_not_yet_reported_is_not_overdue_on_my_updates(client, head, kpi):
+    kpi.reporting_from = datetime.date(2027, 1, 1)
+    kpi.save()
+    client.force_login(head)
+    page = client.get(reverse("my-updates")).content.decode()
+    assert "Not started" in page and "Overdue" not in page
+
+
+def test_an_impossible_month_in_the_address_is_not_found(client, head, kpi):
+    client.force_login(head)
+    for month in ["9999-12", "0001-01", "2021-13"]:
+        assert client.get(f"/updates/{kpi.pk}/{month}/").status_code == 404
+
+
+def test_a_number_too_large_to_store_says_so(client, head):
+    count = KpiFactory(unit=Kpi.Unit.COUNT, owner=OfficerFactory(user=head))
+    client.force_login(head)
+    page = client.post(entry(count), form_data(value="1000000000000000")).content.decode()
+    assert "Enter a number below 100,000,000." in page
