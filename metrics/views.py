@@ -28,12 +28,6 @@ def _get_kpi_for_editor(request: HttpRequest, pk: int) -> Kpi:
     return kpi
 
 
-def _due_period(kpi: Kpi, today: datetime.date) -> datetime.date:
-    if kpi.is_quarterly:
-        return periods.latest_completed_quarter(today)
-    return periods.latest_completed_month(today)
-
-
 @dataclass(frozen=True)
 class Task:
     kpi: Kpi
@@ -60,9 +54,9 @@ def my_updates(request: HttpRequest) -> HttpResponse:
         .order_by("code")
     )
     deadline_day = settings.SUBMISSION_DEADLINE_WORKING_DAY
-    groups: dict[PriorityArea | None, list[Task]] = {}
+    tasks: dict[PriorityArea | None, list[Task]] = {}
     for kpi in kpis:
-        period = _due_period(kpi, today)
+        period = kpi.reporting_period(periods.latest_completed_month(today))
         deadline = periods.submission_deadline(period, deadline_day)
         if any(actual.period == period for actual in kpi.due):
             state = "saved"
@@ -70,25 +64,29 @@ def my_updates(request: HttpRequest) -> HttpResponse:
             state = "overdue"
         else:
             state = "not started"
+        # A KPI that evidences several areas is listed once, under the first.
         area = min(kpi.areas.all(), key=lambda a: (a.plan.start or today, a.number), default=None)
-        groups.setdefault(area, []).append(Task(kpi, period, state, deadline))
-    actions = list(
+        tasks.setdefault(area, []).append(Task(kpi, period, state, deadline))
+    actions: dict[PriorityArea | None, list[Action]] = {}
+    for action in (
         Action.objects.filter(owner__user=request.user)
         .select_related("area__plan")
         .order_by("area__plan__start", "area__number", "ref")
+    ):
+        actions.setdefault(action.area, []).append(action)
+    areas = sorted(
+        {*tasks, *actions},
+        key=lambda a: (a is None, a and (a.plan.start or today), a and a.plan_id, a and a.number),
     )
-    tasks = [task for group in groups.values() for task in group]
+    every_task = [task for group in tasks.values() for task in group]
     return render(
         request,
         "metrics/my_updates.html",
         {
-            "groups": sorted(
-                groups.items(), key=lambda item: (item[0] is None, item[0] and item[0].pk)
-            ),
-            "actions": actions,
+            "groups": [(area, tasks.get(area, []), actions.get(area, [])) for area in areas],
             "today": today,
-            "to_do": sum(task.state != "saved" for task in tasks),
-            "task_count": len(tasks),
+            "to_do": sum(task.state != "saved" for task in every_task),
+            "task_count": len(every_task),
             "locked_through": PeriodLock.objects.locked_through(),
             "deadline_day": deadline_day,
             "is_head_of_service": roles.is_head_of_service(request.user),

@@ -3,7 +3,8 @@ import csv
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from metrics import periods
+from metrics import periods, rag
+from metrics.importer import escape_cell_text
 from metrics.models import Kpi, KpiRow
 from priorities.models import Plan
 
@@ -11,12 +12,14 @@ COLUMNS = ["code", "title", "period", "actual", "target", "status", "direction",
 
 
 def _csv_row(row: KpiRow) -> list[str]:
+    places = row.kpi.decimal_places
     return [
-        row.kpi.code,
-        row.kpi.title,
+        # Text a spreadsheet would run as a formula is escaped, as in every export.
+        escape_cell_text(row.kpi.code),
+        escape_cell_text(row.kpi.title),
         row.period.strftime("%Y-%m"),
-        row.value_display,
-        row.target_display,
+        rag.fmt(row.value, places, grouping=False),
+        row.target.describe(places, grouping=False) if row.target else "",
         row.status.value,
         row.direction.value if row.direction else "",
         row.trajectory.verdict.value,
