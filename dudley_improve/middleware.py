@@ -35,13 +35,13 @@ class SessionTimeoutMiddleware:
 
 
 def client_ip(request) -> str:
-    """The address a request came from, seen through AXES_PROXY_COUNT trusted proxies.
+    """The address a request came from, seen through TRUSTED_PROXY_COUNT trusted proxies.
 
     Each proxy appends the address it received from to X-Forwarded-For, so
     the client is the entry that many places from the right; anything
     further left could have been written by the client itself.
     """
-    proxies = settings.AXES_PROXY_COUNT
+    proxies = settings.TRUSTED_PROXY_COUNT
     if proxies:
         forwarded = [
             part.strip()

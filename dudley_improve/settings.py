@@ -174,7 +174,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Behind the council's proxy every request comes from the proxy's address, so
 # the client's own address is read from X-Forwarded-For (see client_ip).
-AXES_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "0"))
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 AXES_CLIENT_IP_CALLABLE = "dudley_improve.middleware.client_ip"
 AXES_VERBOSE = False
 

@@ -235,7 +235,7 @@ class Kpi(models.Model):
         help_text="First period the KPI is reported for (first day of a month). "
         "Empty: from its earliest figure.",
     )
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[areas])
 
     objects = KpiQuerySet.as_manager()
 

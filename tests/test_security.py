@@ -160,7 +160,7 @@ def test_health_check_answers_plain_http_for_load_balancers(client):
     assert client.get(reverse("healthz")).status_code == 200
 
 
-@override_settings(AXES_PROXY_COUNT=1)
+@override_settings(TRUSTED_PROXY_COUNT=1)
 def test_lockouts_use_the_address_the_council_proxy_saw(rf):
     from dudley_improve.middleware import client_ip
 
