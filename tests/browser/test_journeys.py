@@ -90,3 +90,36 @@ def test_accessibility_statement_passes_its_own_checks(page, dudley):
     page.goto("/accessibility/")
     check_accessibility(page)
     assert Kpi.objects.exists()
+
+
+def test_analyst_imports_a_workbook_through_the_admin(page, dudley, tmp_path):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from metrics.importer import build_template
+
+    book = load_workbook(BytesIO(build_template()))
+    sheet = book["Actuals"]
+    headings = [cell.value for cell in sheet[1]]
+    code, period, value = (headings.index(name) + 1 for name in ("KPI code", "Period", "Value"))
+    row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, code).value == "PI.426")
+    sheet.cell(row, value).value = 91.2
+    upload = tmp_path / "assessment tracker.xlsx"
+    book.save(upload)
+    changed_period = sheet.cell(row, period).value
+
+    sign_in(page, "analyst")
+    page.goto("/admin/metrics/kpi/")
+    page.get_by_role("link", name="Import workbook").click()
+    check_accessibility(page)
+    page.get_by_label("Workbook (.xlsx)").set_input_files(str(upload))
+    page.get_by_role("button", name="Preview import").click()
+    expect(page.locator("#content")).to_contain_text("PI.426")
+    check_accessibility(page)
+    page.get_by_role("button", name="Confirm import").click()
+    expect(page.locator(".messagelist")).to_contain_text("applied", ignore_case=True)
+    check_accessibility(page)
+    stored = Actual.objects.get(kpi__code="PI.426", value=Decimal("91.2"))
+    assert stored.history.latest().history_user.username == "analyst"
+    assert changed_period
