@@ -4,4 +4,7 @@ from reports import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("areas/<int:pk>/", views.area_detail, name="area-detail"),
+    path("pack/", views.board_pack, name="board-pack"),
+    path("kpis/<int:pk>/", views.kpi_detail, name="kpi-detail"),
 ]

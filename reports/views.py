@@ -1,13 +1,189 @@
-from django.db.models import Count, Prefetch
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""The board pages: the plan at a glance, a priority area, a KPI.
 
-from priorities.models import Plan, PriorityArea
+Read-only and open to every signed-in role (LoginRequiredMiddleware asks
+everyone else to sign in). Each page runs a fixed number of queries whatever
+the number of KPIs and months; tests/reports/test_queries.py holds them to it.
+"""
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+from django_tables2 import RequestConfig
+
+from metrics import periods
+from metrics.models import Kpi, summarise_plan
+from priorities.models import Action, Plan, PriorityArea
+from reports import board, charts, history
+from reports.filters import KpiFilterForm, owners_of
+from reports.tables import ActionTable, KpiTable
 
 
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    areas = PriorityArea.objects.select_related("responsible_officer").annotate(
-        action_count=Count("actions", distinct=True), kpi_count=Count("kpis", distinct=True)
+    """The plan's status at a glance for a month: its areas, then every KPI."""
+    plans = list(Plan.objects.all())
+    if not plans:
+        return render(request, "reports/overview.html", {"plans": plans})
+    today = timezone.localdate()
+    plan = board.choose_plan(request.GET.get("plan"), plans)
+    with_data = board.months_with_data(plan)
+    choice = board.choose_period(request.GET.get("period"), with_data, today=today)
+    summary = summarise_plan(plan, choice.period, today=today)
+
+    form = KpiFilterForm(
+        request.GET,
+        areas=[s.area for s in summary.areas],
+        owners=owners_of([row.kpi for row in summary.rows]),
     )
-    plans = Plan.objects.prefetch_related(Prefetch("areas", queryset=areas))
-    return render(request, "reports/home.html", {"plans": plans})
+    lines = board.board_lines(summary)
+    shown = form.apply(lines)
+    table = KpiTable(
+        shown,
+        period=choice.period,
+        caption=f"Every KPI in the plan for {periods.month_label(choice.period)}"
+        + (f" (showing {len(shown)} of {len(lines)})" if form.active else ""),
+    )
+    RequestConfig(request, paginate=False).configure(table)
+    return render(
+        request,
+        "reports/overview.html",
+        {
+            "plans": plans,
+            "plan": plan,
+            "period": choice.period,
+            "notice": choice.notice,
+            "years": board.months_by_year(board.selectable_months(plan, with_data), with_data),
+            "summary": summary,
+            "plan_line": board.AreaLine(None, summary.rollup),
+            "judged_on": board.actions_judged_on(choice.period, today),
+            "areas": board.area_lines(summary),
+            "form": form,
+            "table": table,
+        },
+    )
+
+
+@require_safe
+def area_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A priority area for a month: its status, each KPI's trajectory, its actions."""
+    area = get_object_or_404(
+        PriorityArea.objects.select_related("plan", "responsible_officer"), pk=pk
+    )
+    today = timezone.localdate()
+    choice = board.choose_period(
+        request.GET.get("period"), board.months_with_data(area.plan), today=today
+    )
+    report = board.area_report(
+        area,
+        list(Kpi.objects.for_area(area).order_by("code").with_history()),
+        list(area.actions.select_related("owner")),
+        choice.period,
+        today=today,
+    )
+    table = ActionTable(
+        report.actions, caption=f"Actions for area {area.number}, with their delivery dates"
+    )
+    RequestConfig(request, paginate=False).configure(table)
+    return render(
+        request,
+        "reports/area.html",
+        {
+            "area": area,
+            "period": choice.period,
+            "notice": choice.notice,
+            "report": report,
+            "actions": table,
+            "has_charts": report.has_charts,
+            "plotly_js": charts.PLOTLY_JS,
+        },
+    )
+
+
+@require_safe
+def board_pack(request: HttpRequest) -> HttpResponse:
+    """Every priority area of a plan for a month on one page, to print one area a page."""
+    plans = list(Plan.objects.all())
+    if not plans:
+        raise Http404("There are no plans yet.")
+    plan = board.choose_plan(request.GET.get("plan"), plans)
+    today = timezone.localdate()
+    choice = board.choose_period(
+        request.GET.get("period"), board.months_with_data(plan), today=today
+    )
+    areas = list(
+        PriorityArea.objects.filter(plan=plan)
+        .select_related("responsible_officer")
+        .order_by("number")
+    )
+    kpis = list(Kpi.objects.for_plan(plan).order_by("code").with_history())
+    actions: dict[int, list[Action]] = {area.pk: [] for area in areas}
+    for action in Action.objects.filter(area__plan=plan).select_related("owner"):
+        actions[action.area_id].append(action)
+    reports = []
+    for area in areas:
+        area.plan = plan
+        mine = [kpi for kpi in kpis if any(a.pk == area.pk for a in kpi.areas.all())]
+        report = board.area_report(
+            area, mine, actions[area.pk], choice.period, today=today, scope=f"area-{area.pk}-"
+        )
+        table = ActionTable(
+            report.actions,
+            caption=f"Actions for area {area.number}, with their delivery dates",
+            orderable=False,
+        )
+        reports.append((report, table))
+    return render(
+        request,
+        "reports/pack.html",
+        {
+            "plan": plan,
+            "period": choice.period,
+            "notice": choice.notice,
+            "reports": reports,
+            "has_charts": any(report.has_charts for report, _ in reports),
+            "plotly_js": charts.PLOTLY_JS,
+        },
+    )
+
+
+@require_safe
+def kpi_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A KPI: what it measures, its rules in words, its chart, every figure and its history."""
+    kpi = get_object_or_404(Kpi.objects.with_history(), pk=pk)
+    today = timezone.localdate()
+    reported = [actual.period for actual in kpi.recent_actuals]
+    choice = board.choose_period(request.GET.get("period"), reported, today=today)
+    period = choice.period
+    row = kpi.board_row(period, today=today)
+
+    areas = sorted(kpi.areas.all(), key=lambda a: (a.plan.start or today, a.number))
+    on = board.actions_judged_on(period, today)
+    completed = Action.objects.filter(
+        area__in=[a.pk for a in areas], completed_date__isnull=False, completed_date__lte=on
+    ).select_related("area")
+    panel = board.KpiPanel(
+        row, board.chart_for(kpi, row, until=period, actions=board.completed_marks(completed, on))
+    )
+    changes, change_count = history.kpi_changes(kpi)
+    return render(
+        request,
+        "reports/kpi.html",
+        {
+            "kpi": kpi,
+            "period": period,
+            "notice": choice.notice,
+            "row": row,
+            "panel": panel,
+            "series": board.kpi_series(kpi, row.period, today=today),
+            "commentary": board.commentary(kpi, row.period),
+            "areas": areas,
+            "plan": areas[0].plan if areas else None,
+            "polarity": board.polarity_in_words(kpi),
+            "tolerance": board.tolerance_in_words(kpi),
+            "changes": changes,
+            "change_count": change_count,
+            "has_charts": panel.chart.has_data,
+            "plotly_js": charts.PLOTLY_JS,
+        },
+    )

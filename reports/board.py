@@ -1,0 +1,527 @@
+"""What the board pages show, put together from the board rows.
+
+No RAG rule lives here: status, direction and trajectory come from
+``metrics.rag`` through ``KpiRow`` and ``summarise_plan``. This module picks
+the plan and period a page shows, groups and orders the rows, and turns a
+KPI's history into a chart. Each page's read is a fixed number of queries.
+"""
+
+import datetime
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.http import Http404
+
+from metrics import periods, rag
+from metrics.models import Actual, Kpi, KpiRow, PlanSummary
+from priorities.models import Action, Plan, PriorityArea
+from reports import charts
+
+# Worst first, for sorting a column of statuses: the ones a board asks about
+# lead, a met target comes last. Display order only; rag decides the status.
+STATUS_ORDER = [
+    rag.Status.RED,
+    rag.Status.AMBER,
+    rag.Status.OVERDUE,
+    rag.Status.NO_DATA,
+    rag.Status.NO_TARGET,
+    rag.Status.MONITOR,
+    rag.Status.GREEN,
+]
+DIRECTION_ORDER = [
+    rag.Direction.DECLINING,
+    rag.Direction.NO_CHANGE,
+    rag.Direction.UP,
+    rag.Direction.DOWN,
+    rag.Direction.IMPROVING,
+]
+VERDICT_ORDER = [
+    rag.Verdict.OFF_TRACK,
+    rag.Verdict.AT_RISK,
+    rag.Verdict.NOT_ENOUGH_DATA,
+    rag.Verdict.NO_TARGET,
+    rag.Verdict.ON_TRACK,
+]
+
+
+def _rank(order: list, value) -> int:
+    return order.index(value) if value in order else len(order)
+
+
+# Plan and period ------------------------------------------------------------
+
+
+def choose_plan(raw: str | None, plans: list[Plan]) -> Plan:
+    """The plan asked for, or the current one (the latest to start); 404 for an unknown id."""
+    if raw in (None, ""):
+        return plans[-1]
+    try:
+        pk = int(raw)
+    except ValueError:
+        raise Http404(f"“{raw}” is not a plan: plans are chosen by number.") from None
+    for plan in plans:
+        if plan.pk == pk:
+            return plan
+    raise Http404(f"There is no plan {pk}.")
+
+
+def months_with_data(plan: Plan) -> list[datetime.date]:
+    """Every month in which any of the plan's KPIs has a figure, oldest first. One query."""
+    return list(
+        Actual.objects.filter(kpi__areas__plan=plan)
+        .order_by("period")
+        .values_list("period", flat=True)
+        .distinct()
+    )
+
+
+@dataclass(frozen=True)
+class PeriodChoice:
+    period: datetime.date
+    notice: str = ""
+
+
+def choose_period(
+    raw: str | None, with_data: list[datetime.date], *, today: datetime.date
+) -> PeriodChoice:
+    """The month asked for as YYYY-MM; by default the latest month with figures.
+
+    A month that cannot be read falls back to the default, saying so.
+    """
+    default = with_data[-1] if with_data else periods.latest_completed_month(today)
+    if raw in (None, ""):
+        return PeriodChoice(default)
+    try:
+        return PeriodChoice(periods.parse_month(raw))
+    except ValueError as error:
+        return PeriodChoice(
+            default,
+            f"{error} Showing {periods.month_label(default)}, "
+            f"{'the latest month with figures' if with_data else 'the last full month'}, "
+            "instead.",
+        )
+
+
+def selectable_months(plan: Plan, with_data: list[datetime.date]) -> list[datetime.date]:
+    """The months the period selector offers: the plan's own months and any with figures."""
+    months = set(with_data)
+    end = plan.end or (with_data[-1] if with_data else None)
+    if plan.start and end and plan.start <= end:
+        months.update(periods.month_range(periods.month_start(plan.start), end))
+    return sorted(months)
+
+
+@dataclass(frozen=True)
+class MonthLink:
+    period: datetime.date
+    has_data: bool
+
+    @property
+    def value(self) -> str:
+        return self.period.strftime("%Y-%m")
+
+    @property
+    def short(self) -> str:
+        return periods.MONTH_NAMES[self.period.month - 1]
+
+    @property
+    def label(self) -> str:
+        return periods.month_label(self.period)
+
+
+def months_by_year(
+    months: list[datetime.date], with_data: list[datetime.date]
+) -> list[tuple[int, list[MonthLink]]]:
+    have = set(with_data)
+    years: dict[int, list[MonthLink]] = {}
+    for month in months:
+        years.setdefault(month.year, []).append(MonthLink(month, month in have))
+    return list(years.items())
+
+
+def actions_judged_on(period: datetime.date, today: datetime.date) -> datetime.date:
+    """The day actions are judged overdue for a period: its last day, or today if sooner.
+
+    The same day ``summarise_plan`` uses, so an area page agrees with the overview.
+    """
+    return min(today, periods.add_months(period, 1) - datetime.timedelta(days=1))
+
+
+# The overview ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AreaLine:
+    """A priority area (or, with no area, the whole plan): its roll-up and the counts beside it."""
+
+    area: PriorityArea | None
+    rollup: rag.Rollup
+
+    def _count(self, *statuses: rag.Status) -> int:
+        return sum(self.rollup.counts.get(status, 0) for status in statuses)
+
+    @property
+    def status(self) -> rag.Status:
+        return self.rollup.status
+
+    @property
+    def green(self) -> int:
+        return self._count(rag.Status.GREEN)
+
+    @property
+    def amber(self) -> int:
+        return self._count(rag.Status.AMBER)
+
+    @property
+    def red(self) -> int:
+        return self._count(rag.Status.RED)
+
+    @property
+    def no_data(self) -> int:
+        """No figure for the period, late or not yet due."""
+        return self._count(rag.Status.NO_DATA, rag.Status.OVERDUE)
+
+    @property
+    def not_rated(self) -> int:
+        """A figure, but nothing to rate it against: no target, or a neutral KPI's monitor."""
+        return self._count(rag.Status.NO_TARGET, rag.Status.MONITOR)
+
+    @property
+    def kpis(self) -> int:
+        return self.rollup.kpi_count
+
+
+@dataclass(frozen=True)
+class BoardLine:
+    """A KPI's row in the overview table, with what the table sorts and filters on."""
+
+    row: KpiRow
+    areas: tuple[PriorityArea, ...]
+
+    @property
+    def kpi(self) -> Kpi:
+        return self.row.kpi
+
+    @property
+    def code(self) -> str:
+        return self.row.kpi.code
+
+    @property
+    def area_key(self) -> tuple[int, ...]:
+        return tuple(area.number for area in self.areas) or (999,)
+
+    @property
+    def owner_name(self) -> str:
+        return self.row.kpi.owner.role_title if self.row.kpi.owner else "~"
+
+    @property
+    def status_key(self) -> int:
+        return _rank(STATUS_ORDER, self.row.status)
+
+    @property
+    def direction_key(self) -> int:
+        return _rank(DIRECTION_ORDER, self.row.direction)
+
+    @property
+    def verdict_key(self) -> int:
+        return _rank(VERDICT_ORDER, self.row.trajectory.verdict)
+
+    @cached_property
+    def last_figure(self) -> Actual | None:
+        """With no figure for the period, the latest earlier one the board read fetched."""
+        if self.row.actual is not None:
+            return None
+        earlier = [a for a in self.row.kpi.recent_actuals if a.period < self.row.period]
+        return max(earlier, key=lambda a: a.period, default=None)
+
+
+def area_lines(summary: PlanSummary) -> list[AreaLine]:
+    return [AreaLine(s.area, s.rollup) for s in summary.areas]
+
+
+def board_lines(summary: PlanSummary) -> list[BoardLine]:
+    plan_areas = {s.area.pk for s in summary.areas}
+    return [
+        BoardLine(
+            row,
+            tuple(
+                sorted(
+                    (a for a in row.kpi.areas.all() if a.pk in plan_areas), key=lambda a: a.number
+                )
+            ),
+        )
+        for row in summary.rows
+    ]
+
+
+def direction_text(row: KpiRow) -> str:
+    """The row's direction of travel in words, or why there is none."""
+    if row.direction:
+        return row.direction.label
+    return "No figure" if row.actual is None else "No earlier figure"
+
+
+# Charts ----------------------------------------------------------------------
+
+
+def action_ref(action: Action, area: PriorityArea | None = None) -> str:
+    """The plan's reference for an action, with its area's number: "2.14"."""
+    area = area or action.area
+    return f"{area.number}.{action.ref}"
+
+
+def ref_key(action: Action) -> tuple:
+    """Natural order for references: 2 before 10."""
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part) for part in action.ref.split(".")
+    )
+
+
+def chart_for(
+    kpi: Kpi,
+    row: KpiRow,
+    *,
+    until: datetime.date,
+    actions: list[charts.ActionMark],
+) -> charts.ChartInput:
+    """A KPI fetched ``with_history()``, as its chart shows it up to a period.
+
+    The board reads a period as it stood then, so later figures are left out;
+    every target step stays, since the projection reads ahead to the next one.
+    """
+    names = dict(kpi.benchmarks.model.Comparator.choices)
+    series: dict[str, list] = {}
+    for benchmark in sorted(kpi.benchmarks.all(), key=lambda b: (b.comparator, b.period)):
+        if benchmark.period <= until:
+            series.setdefault(benchmark.comparator, []).append((benchmark.period, benchmark.value))
+    return charts.ChartInput(
+        code=kpi.code,
+        title=kpi.title,
+        unit=kpi.unit,
+        decimal_places=kpi.decimal_places,
+        frequency=kpi.frequency,
+        polarity=kpi.polarity,
+        period=row.period,
+        actuals=sorted((a.period, a.value) for a in kpi.recent_actuals if a.period <= until),
+        steps=kpi.steps,
+        trajectory=row.trajectory,
+        benchmarks=[
+            charts.Benchmark(key, names.get(key, key), points) for key, points in series.items()
+        ],
+        actions=list(actions),
+    )
+
+
+@dataclass(frozen=True)
+class KpiPanel:
+    """A KPI on an area or KPI page: its row for the period and its chart."""
+
+    row: KpiRow
+    chart: charts.ChartInput
+    scope: str = ""  # keeps ids unique when a KPI shows under two areas on one page
+
+    @property
+    def kpi(self) -> Kpi:
+        return self.row.kpi
+
+    @property
+    def dom_id(self) -> str:
+        return f"{self.scope}kpi-{self.row.kpi.pk}-chart"
+
+    @cached_property
+    def figure(self) -> dict:
+        return charts.kpi_figure(self.chart)
+
+    @cached_property
+    def table(self) -> charts.ChartTable:
+        return charts.chart_table(self.chart)
+
+    @property
+    def description(self) -> str:
+        return charts.describe(self.chart)
+
+
+def completed_marks(
+    actions: list[Action], on: datetime.date, area: PriorityArea | None = None
+) -> list[charts.ActionMark]:
+    """Actions completed by a day, as chart markers (an action with no completed date has none)."""
+    return [
+        charts.ActionMark(action.completed_date, action_ref(action, area), action.description)
+        for action in actions
+        if action.completed_date and action.completed_date <= on
+    ]
+
+
+# Words for a KPI's rules -------------------------------------------------------
+
+
+def polarity_in_words(kpi: Kpi) -> str:
+    if kpi.polarity == rag.HIGHER:
+        return "Higher is better: green when the figure is at or above its target."
+    if kpi.polarity == rag.LOWER:
+        return "Lower is better: green when the figure is at or below its target."
+    return (
+        "Neutral: a rise or a fall might be good or bad. With a target band it is green "
+        "inside the band; without one it is only monitored, never rated red or green."
+    )
+
+
+def tolerance_in_words(kpi: Kpi) -> str:
+    """How far from target is amber rather than red, as ``rag.tolerance_amount`` reads it."""
+    short = {
+        rag.HIGHER: "below the target",
+        rag.LOWER: "above the target",
+        rag.NEUTRAL: "outside the band",
+    }[kpi.polarity]
+    places = kpi.decimal_places
+    if kpi.tolerance is None:
+        if kpi.unit == Kpi.Unit.PERCENT:
+            amount = f"{rag.fmt(rag.DEFAULT_PERCENT_TOLERANCE, 0)} percentage points"
+        else:
+            amount = f"{rag.fmt(rag.DEFAULT_RELATIVE_TOLERANCE, 0)}% of the target"
+        how = f"up to {amount} {short} (the standard tolerance, as none is set for this KPI)"
+    elif kpi.tolerance_kind == rag.RELATIVE:
+        how = f"up to {rag.fmt(kpi.tolerance, 2).rstrip('0').rstrip('.')}% of the target {short}"
+    else:
+        points = " percentage points" if kpi.unit == Kpi.Unit.PERCENT else ""
+        how = f"up to {rag.fmt(kpi.tolerance, places)}{points} {short}"
+    return f"Amber when {how}; red when further off."
+
+
+# Actions ---------------------------------------------------------------------
+
+_ACTION_STATUS_ORDER = [
+    Action.Status.NOT_STARTED,
+    Action.Status.IN_PROGRESS,
+    Action.Status.COMPLETED,
+]
+
+
+@dataclass(frozen=True)
+class ActionLine:
+    """An action in an area's table, judged overdue on a day (``Action.is_overdue``)."""
+
+    action: Action
+    area: PriorityArea
+    overdue: bool
+
+    @property
+    def ref(self) -> str:
+        return action_ref(self.action, self.area)
+
+    @property
+    def ref_key(self) -> tuple:
+        return ref_key(self.action)
+
+    @property
+    def owner_name(self) -> str:
+        return self.action.owner.role_title if self.action.owner else "~"
+
+    @property
+    def original_key(self) -> datetime.date:
+        return self.action.original_delivery_date or datetime.date.max
+
+    @property
+    def current_key(self) -> datetime.date:
+        return self.action.due_date or datetime.date.max
+
+    @property
+    def slippage(self) -> int:
+        return self.action.slippage_days
+
+    @property
+    def status_key(self) -> tuple[int, int]:
+        # Overdue first, then by progress.
+        return (0 if self.overdue else 1, _ACTION_STATUS_ORDER.index(self.action.status))
+
+
+def action_lines(area: PriorityArea, actions: list[Action], on: datetime.date) -> list[ActionLine]:
+    return [ActionLine(action, area, action.is_overdue(on)) for action in actions]
+
+
+# A KPI's own page ---------------------------------------------------------------
+
+
+def reporting_periods(kpi: Kpi, until: datetime.date) -> list[datetime.date]:
+    """Every period the KPI was due, from its first (or first reported) to ``until``."""
+    starts = [d for d in (kpi.reporting_from, kpi.first_reported) if d is not None]
+    if not starts:
+        return []
+    start = periods.month_start(min(starts))
+    if kpi.is_quarterly:
+        start = periods.quarter_end(start)
+    found = []
+    while start <= until:
+        found.append(start)
+        start = periods.add_months(start, kpi.rule.interval)
+    return found
+
+
+def kpi_series(kpi: Kpi, until: datetime.date, *, today: datetime.date) -> list[KpiRow]:
+    """The KPI's row for each period up to ``until``, from a KPI fetched ``with_history()``."""
+    return [kpi.board_row(period, today=today) for period in reporting_periods(kpi, until)]
+
+
+def commentary(kpi: Kpi, until: datetime.date) -> list[Actual]:
+    """Figures up to ``until`` that carry commentary, newest first."""
+    return sorted(
+        (
+            actual
+            for actual in kpi.recent_actuals
+            if actual.period <= until
+            and (actual.what_data_tells_us or actual.issues_and_risks or actual.evidence_of_impact)
+        ),
+        key=lambda actual: actual.period,
+        reverse=True,
+    )
+
+
+# An area's page, alone or in the board pack --------------------------------------
+
+
+@dataclass(frozen=True)
+class AreaReport:
+    """Everything an area's page shows for a period."""
+
+    line: AreaLine
+    panels: list[KpiPanel]
+    actions: list[ActionLine]
+    judged_on: datetime.date
+
+    @property
+    def area(self) -> PriorityArea:
+        return self.line.area
+
+    @property
+    def has_charts(self) -> bool:
+        return any(panel.chart.has_data for panel in self.panels)
+
+
+def area_report(
+    area: PriorityArea,
+    kpis: list[Kpi],
+    actions: list[Action],
+    period: datetime.date,
+    *,
+    today: datetime.date,
+    scope: str = "",
+) -> AreaReport:
+    """An area from its KPIs fetched ``with_history()`` and its actions; no queries.
+
+    The roll-up is ``rag.roll_up`` over the KPIs' statuses and the actions
+    overdue on the day ``summarise_plan`` judges them, so it agrees with the
+    overview.
+    """
+    on = actions_judged_on(period, today)
+    actions = sorted(actions, key=ref_key)
+    lines = action_lines(area, actions, on)
+    marks = completed_marks(actions, on, area)
+    panels = []
+    for kpi in kpis:
+        row = kpi.board_row(period, today=today)
+        panels.append(KpiPanel(row, chart_for(kpi, row, until=period, actions=marks), scope))
+    rollup = rag.roll_up(
+        [panel.row.status for panel in panels],
+        overdue_actions=sum(line.overdue for line in lines),
+    )
+    return AreaReport(AreaLine(area, rollup), panels, lines, on)

@@ -1,0 +1,175 @@
+"""The board's tables: django-tables2, sortable through the query string, no JavaScript.
+
+Cells only present what the board rows already say; ``reports/table.html``
+draws them as GOV.UK tables with a caption, column and row headers, and
+``aria-sort`` on the sorted column.
+"""
+
+import datetime
+
+import django_tables2 as tables
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from metrics import periods
+from reports import board, charts
+
+
+class GovukTable(tables.Table):
+    """A GOV.UK table; the first column is each row's header."""
+
+    def __init__(self, *args, caption: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.caption = caption
+
+    class Meta:
+        template_name = "reports/table.html"
+        attrs = {"class": "govuk-table app-table"}
+        row_attrs = {"class": "govuk-table__row"}
+
+
+def _status(status) -> str:
+    return render_to_string("reports/includes/status.html", {"status": status})
+
+
+def _secondary(text: str) -> str:
+    return format_html('<span class="app-secondary">{}</span>', text) if text else ""
+
+
+class KpiTable(GovukTable):
+    kpi = tables.Column("KPI", accessor="code", empty_values=())
+    areas = tables.Column("Area", accessor="area_key", empty_values=())
+    owner = tables.Column("Owner", accessor="owner_name", empty_values=())
+    actual = tables.Column("Latest figure", empty_values=(), orderable=False)
+    target = tables.Column("Target in force", empty_values=(), orderable=False)
+    status = tables.Column("Status", accessor="status_key", empty_values=())
+    direction = tables.Column("Direction of travel", accessor="direction_key", empty_values=())
+    verdict = tables.Column("Trajectory", accessor="verdict_key", empty_values=())
+
+    class Meta(GovukTable.Meta):
+        order_by = ("kpi",)
+        empty_text = "No KPIs match these filters."
+        row_attrs = {"class": "govuk-table__row", "id": lambda record: f"kpi-{record.kpi.pk}"}
+
+    def __init__(self, *args, period: datetime.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.period = period
+        self.query = f"?period={period:%Y-%m}"
+
+    def render_kpi(self, record: board.BoardLine) -> str:
+        url = reverse("kpi-detail", args=[record.kpi.pk]) + self.query
+        return format_html(
+            '<a class="govuk-link" href="{}">{} <span class="app-kpi-title">{}</span></a>',
+            url,
+            record.kpi.code,
+            record.kpi.title,
+        )
+
+    def render_areas(self, record: board.BoardLine) -> str:
+        if not record.areas:
+            return "None"
+        return format_html_join(
+            ", ",
+            '<a class="govuk-link app-nowrap" href="{}{}">Area {}</a>',
+            (
+                (reverse("area-detail", args=[area.pk]), self.query, area.number)
+                for area in record.areas
+            ),
+        )
+
+    def render_owner(self, record: board.BoardLine) -> str:
+        owner = record.kpi.owner
+        return owner.role_title if owner else "Not recorded"
+
+    def render_actual(self, record: board.BoardLine) -> str:
+        row, kpi = record.row, record.kpi
+        when = row.period_label if row.period != self.period else ""
+        if row.actual is not None:
+            return format_html(
+                "{} {}", charts.show(row.value, kpi.decimal_places, kpi.unit), _secondary(when)
+            )
+        last = record.last_figure
+        if last is None:
+            return format_html("No figure {}", _secondary(when))
+        return format_html(
+            "No figure {} {}",
+            _secondary(when),
+            _secondary(
+                f"Last: {charts.show(last.value, kpi.decimal_places, kpi.unit)} "
+                f"in {kpi.period_label(last.period)}"
+            ),
+        )
+
+    def render_target(self, record: board.BoardLine) -> str:
+        row = record.row
+        return charts.step_text(row.target, row.kpi.decimal_places, row.kpi.unit) or "None set"
+
+    def render_status(self, record: board.BoardLine) -> str:
+        return _status(record.row.status)
+
+    def render_direction(self, record: board.BoardLine) -> str:
+        return board.direction_text(record.row)
+
+    def render_verdict(self, record: board.BoardLine) -> str:
+        t, kpi = record.row.trajectory, record.kpi
+        if t.projected is None or t.horizon is None:
+            return t.verdict.label
+        return format_html(
+            "{} {}",
+            t.verdict.label,
+            _secondary(
+                f"{charts.show(t.projected, kpi.decimal_places, kpi.unit)} projected "
+                f"by {periods.month_label(t.horizon)}"
+            ),
+        )
+
+
+class ActionTable(GovukTable):
+    ref = tables.Column("Ref", accessor="ref_key", empty_values=())
+    description = tables.Column("Action", orderable=False, empty_values=())
+    owner = tables.Column("Owner", accessor="owner_name", empty_values=())
+    original = tables.Column("Original date", accessor="original_key", empty_values=())
+    current = tables.Column("Current date", accessor="current_key", empty_values=())
+    slippage = tables.Column("Slippage (days)", accessor="slippage", empty_values=())
+    status = tables.Column("Status", accessor="status_key", empty_values=())
+
+    class Meta(GovukTable.Meta):
+        order_by = ("ref",)
+        empty_text = "This area has no actions recorded."
+        row_attrs = {
+            "class": "govuk-table__row",
+            "id": lambda record: f"action-{record.action.pk}",
+        }
+
+    def render_ref(self, record) -> str:
+        return record.ref
+
+    def render_description(self, record) -> str:
+        theme = record.action.get_theme_display()
+        return format_html("{} {}", record.action.description, _secondary(theme))
+
+    def render_owner(self, record) -> str:
+        return record.action.owner.role_title if record.action.owner else "Not recorded"
+
+    def render_original(self, record) -> str:
+        day = record.action.original_delivery_date
+        return f"{day:%-d %b %Y}" if day else "Not set"
+
+    def render_current(self, record) -> str:
+        day = record.action.current_delivery_date
+        return f"{day:%-d %b %Y}" if day else "Not revised"
+
+    def render_slippage(self, record) -> str:
+        return str(record.slippage)
+
+    def render_status(self, record) -> str:
+        action = record.action
+        done = action.get_status_display()
+        if action.completed_date:
+            done = f"{done} {action.completed_date:%-d %b %Y}"
+        if record.overdue:
+            return format_html(
+                '{} <strong class="govuk-tag app-status app-status--red">Overdue</strong>', done
+            )
+        return done

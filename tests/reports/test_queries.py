@@ -1,0 +1,111 @@
+"""Each board page runs a fixed number of queries, whatever the number of KPIs and months."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from metrics.models import Kpi
+from tests.factories import UserFactory
+from tests.reports.builders import build_plan
+
+pytestmark = pytest.mark.django_db
+
+# Every signed-in request reads the session and the user, and the session
+# timeout middleware saves the session (three queries with its savepoint).
+REQUEST = 5
+# Plans, months with figures, the board read (five) for the overview; the
+# area, months, actions and KPI history (five) for an area; the KPI history
+# (five), completed actions and three change histories for a KPI.
+OVERVIEW_QUERIES = REQUEST + 7
+AREA_QUERIES = REQUEST + 8
+KPI_QUERIES = REQUEST + 9
+# Plans, months, areas, the plan's KPI history (five) and its actions.
+PACK_QUERIES = REQUEST + 9
+
+
+@pytest.fixture
+def board_client(client):
+    client.force_login(UserFactory())
+    return client
+
+
+def _area(plan):
+    return plan.areas.order_by("number").first()
+
+
+@pytest.mark.parametrize("kpis", [10, 200])
+def test_overview_runs_a_fixed_number_of_queries(board_client, django_assert_max_num_queries, kpis):
+    plan = build_plan(kpis, months=36)
+    with django_assert_max_num_queries(OVERVIEW_QUERIES):
+        response = board_client.get(reverse("home"), {"plan": plan.pk, "period": "2021-12"})
+    assert response.status_code == 200
+    assert response.content.decode().count('id="kpi-') == kpis
+
+
+@pytest.mark.parametrize("kpis", [10, 200])
+def test_overview_with_filters_and_sorting_runs_a_fixed_number_of_queries(
+    board_client, django_assert_max_num_queries, kpis
+):
+    plan = build_plan(kpis, months=36)
+    owner = Kpi.objects.filter(owner__isnull=False).first().owner
+    query = {"plan": plan.pk, "owner": owner.pk, "area": _area(plan).pk, "sort": "-status"}
+    with django_assert_max_num_queries(OVERVIEW_QUERIES):
+        response = board_client.get(reverse("home"), query)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("kpis", [10, 200])
+def test_area_page_runs_a_fixed_number_of_queries(
+    board_client, django_assert_max_num_queries, kpis
+):
+    plan = build_plan(kpis, months=36, areas=1)  # every KPI, and so every chart, in one area
+    url = reverse("area-detail", args=[_area(plan).pk])
+    with django_assert_max_num_queries(AREA_QUERIES):
+        response = board_client.get(url)
+    assert response.status_code == 200
+    assert response.content.decode().count('class="app-chart-data"') == kpis
+
+
+@pytest.mark.parametrize("kpis", [10, 200])
+def test_kpi_page_runs_a_fixed_number_of_queries(board_client, django_assert_max_num_queries, kpis):
+    build_plan(kpis, months=36)
+    kpi = Kpi.objects.order_by("code").first()
+    url = reverse("kpi-detail", args=[kpi.pk])
+    with django_assert_max_num_queries(KPI_QUERIES):
+        response = board_client.get(url)
+    assert response.status_code == 200
+    assert response.content.decode().count('data-series="actual"') == 36
+
+
+@pytest.mark.parametrize("kpis", [10, 200])
+def test_board_pack_runs_a_fixed_number_of_queries(
+    board_client, django_assert_max_num_queries, kpis
+):
+    plan = build_plan(kpis, months=36)
+    url = reverse("board-pack") + f"?plan={plan.pk}"
+    with django_assert_max_num_queries(PACK_QUERIES):
+        response = board_client.get(url)
+    assert response.status_code == 200
+    assert response.content.decode().count('class="app-chart-data"') == kpis
+
+
+def test_query_counts_do_not_grow_with_the_plan(board_client):
+    """The same count for a small plan and a large one, page by page."""
+    counts = []
+    for kpis, months in ((10, 12), (200, 36)):
+        plan = build_plan(kpis, months=months, areas=1, prefix=f"P{kpis}")
+        kpi = Kpi.objects.filter(areas__plan=plan).order_by("code").first()
+        urls = [
+            reverse("home") + f"?plan={plan.pk}",
+            reverse("area-detail", args=[_area(plan).pk]),
+            reverse("kpi-detail", args=[kpi.pk]),
+            reverse("board-pack") + f"?plan={plan.pk}",
+        ]
+        seen = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                assert board_client.get(url).status_code == 200
+            seen.append(len(queries))
+        counts.append(seen)
+    assert counts[0] == counts[1]
