@@ -30,7 +30,10 @@ class SessionTimeoutMiddleware:
                 logout(request)
                 messages.info(request, "You were signed out to keep the data safe. Sign in again.")
                 return redirect_to_login(request.get_full_path())
-            session[_LAST_SEEN] = now
+            # Saving the session on every request would cost a write each
+            # time; to the minute is close enough for a 30-minute limit.
+            if now - session.get(_LAST_SEEN, 0) > 60:
+                session[_LAST_SEEN] = now
         return self.get_response(request)
 
 

@@ -209,6 +209,10 @@ if not 1 <= SUBMISSION_DEADLINE_WORKING_DAY <= 20:
         "SUBMISSION_DEADLINE_WORKING_DAY must be a working day from 1 to 20."
     )
 
+# Board pages keep their rendered content this many seconds, keyed by a stamp
+# of the data (metrics.models.data_stamp), so any change shows at once.
+BOARD_CACHE_SECONDS = int(os.environ.get("BOARD_CACHE_SECONDS", "600"))
+
 # History is a record: restoring an old version from the admin would skip the
 # checks every other change goes through (versions, locks, original dates).
 SIMPLE_HISTORY_REVERT_DISABLED = True

@@ -4,13 +4,13 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.db.models import F, Min, Prefetch, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from metrics import periods, rag
-from priorities.models import Officer, Plan, PriorityArea
+from priorities.models import Action, Officer, Plan, PriorityArea
 
 
 def _decimals(value: Decimal) -> int:
@@ -121,6 +121,24 @@ class KpiQuerySet(models.QuerySet):
         return self.with_figures().prefetch_related(
             Prefetch("benchmarks", queryset=Benchmark.objects.order_by("comparator", "period"))
         )
+
+
+def data_stamp() -> str:
+    """A token that changes whenever anything a board page shows changes. One query.
+
+    Every write (page, admin, import, seed) leaves a history row, so the
+    newest history ids of the models behind the board pages move with it.
+    Board pages cache their rendering under this token.
+    """
+    tables = [
+        model.history.model._meta.db_table
+        for model in (Actual, Target, Kpi, Benchmark, Action, PriorityArea, Plan, Officer)
+    ]
+    quote = connection.ops.quote_name
+    selects = ", ".join(f"(SELECT MAX(history_id) FROM {quote(table)})" for table in tables)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {selects}")
+        return "-".join(str(value or 0) for value in cursor.fetchone())
 
 
 @dataclass(frozen=True)

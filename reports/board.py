@@ -52,9 +52,15 @@ def _rank(order: list, value) -> int:
 
 
 def choose_plan(raw: str | None, plans: list[Plan]) -> Plan:
-    """The plan asked for, or the current one (the latest to start); 404 for an unknown id."""
+    """The plan asked for, or the current one; 404 for an unknown id.
+
+    The current plan is the latest to start among those with KPIs (plans come
+    annotated with ``kpi_count``), so a newly agreed plan with no measures yet
+    does not hide the one the board is tracking.
+    """
     if raw in (None, ""):
-        return plans[-1]
+        measured = [plan for plan in plans if getattr(plan, "kpi_count", 1)]
+        return (measured or plans)[-1]
     try:
         pk = int(raw)
     except ValueError:

@@ -5,46 +5,82 @@ everyone else to sign in). Each page runs a fixed number of queries whatever
 the number of KPIs and months; tests/reports/test_queries.py holds them to it.
 """
 
+import functools
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
 
 from metrics import periods
-from metrics.models import Kpi, summarise_plan
+from metrics.models import Kpi, data_stamp, summarise_plan
 from priorities.models import Action, Plan, PriorityArea
 from reports import board, charts, history
 from reports.filters import KpiFilterForm, owners_of
 from reports.tables import ActionTable, KpiTable
 
 
+def _lazy(build: Callable[[], dict], *keys: str) -> dict:
+    """Context values worked out only if the template needs them.
+
+    Board pages wrap their content in {% cache %} keyed by data_stamp(): on
+    a cache hit the heavy work (every KPI's status, the tables) is skipped.
+    """
+    built = functools.cache(build)
+    return {key: SimpleLazyObject(functools.partial(lambda k: built()[k], key)) for key in keys}
+
+
+def _cache_key_parts(request: HttpRequest, today) -> dict:
+    return {
+        "stamp": data_stamp(),
+        "today": today,
+        "cache_seconds": settings.BOARD_CACHE_SECONDS,
+        "page_key": request.get_full_path(),
+    }
+
+
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """The plan's status at a glance for a month: its areas, then every KPI."""
-    plans = list(Plan.objects.all())
-    if not plans:
-        return render(request, "reports/overview.html", {"plans": plans})
+    plans = list(Plan.objects.annotate(kpi_count=Count("areas__kpis", distinct=True)))
     today = timezone.localdate()
+    if not plans:
+        return render(
+            request, "reports/overview.html", {"plans": plans, **_cache_key_parts(request, today)}
+        )
     plan = board.choose_plan(request.GET.get("plan"), plans)
     with_data = board.months_with_data(plan)
     choice = board.choose_period(request.GET.get("period"), with_data, today=today)
-    summary = summarise_plan(plan, choice.period, today=today)
 
-    form = KpiFilterForm(
-        request.GET,
-        areas=[s.area for s in summary.areas],
-        owners=owners_of([row.kpi for row in summary.rows]),
-    )
-    lines = board.board_lines(summary)
-    shown = form.apply(lines)
-    table = KpiTable(
-        shown,
-        period=choice.period,
-        caption=f"Every KPI in the plan for {periods.month_label(choice.period)}"
-        + (f" (showing {len(shown)} of {len(lines)})" if form.active else ""),
-    )
-    RequestConfig(request, paginate=False).configure(table)
+    def build() -> dict:
+        summary = summarise_plan(plan, choice.period, today=today)
+        form = KpiFilterForm(
+            request.GET,
+            areas=[s.area for s in summary.areas],
+            owners=owners_of([row.kpi for row in summary.rows]),
+        )
+        lines = board.board_lines(summary)
+        shown = form.apply(lines)
+        table = KpiTable(
+            shown,
+            period=choice.period,
+            caption=f"Every KPI in the plan for {periods.month_label(choice.period)}"
+            + (f" (showing {len(shown)} of {len(lines)})" if form.active else ""),
+        )
+        RequestConfig(request, paginate=False).configure(table)
+        return {
+            "summary": summary,
+            "plan_line": board.AreaLine(None, summary.rollup),
+            "areas": board.area_lines(summary),
+            "form": form,
+            "table": table,
+        }
+
     return render(
         request,
         "reports/overview.html",
@@ -54,12 +90,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "period": choice.period,
             "notice": choice.notice,
             "years": board.months_by_year(board.selectable_months(plan, with_data), with_data),
-            "summary": summary,
-            "plan_line": board.AreaLine(None, summary.rollup),
             "judged_on": board.actions_judged_on(choice.period, today),
-            "areas": board.area_lines(summary),
-            "form": form,
-            "table": table,
+            **_lazy(build, "summary", "plan_line", "areas", "form", "table"),
+            **_cache_key_parts(request, today),
         },
     )
 
@@ -74,17 +107,21 @@ def area_detail(request: HttpRequest, pk: int) -> HttpResponse:
     choice = board.choose_period(
         request.GET.get("period"), board.months_with_data(area.plan), today=today
     )
-    report = board.area_report(
-        area,
-        list(Kpi.objects.for_area(area).order_by("code").with_history()),
-        list(area.actions.select_related("owner")),
-        choice.period,
-        today=today,
-    )
-    table = ActionTable(
-        report.actions, caption=f"Actions for area {area.number}, with their delivery dates"
-    )
-    RequestConfig(request, paginate=False).configure(table)
+
+    def build() -> dict:
+        report = board.area_report(
+            area,
+            list(Kpi.objects.for_area(area).order_by("code").with_history()),
+            list(area.actions.select_related("owner")),
+            choice.period,
+            today=today,
+        )
+        table = ActionTable(
+            report.actions, caption=f"Actions for area {area.number}, with their delivery dates"
+        )
+        RequestConfig(request, paginate=False).configure(table)
+        return {"report": report, "actions": table}
+
     return render(
         request,
         "reports/area.html",
@@ -92,10 +129,12 @@ def area_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "area": area,
             "period": choice.period,
             "notice": choice.notice,
-            "report": report,
-            "actions": table,
-            "has_charts": report.has_charts,
+            **_lazy(build, "report", "actions"),
+            # Loaded whenever the area has KPIs: a page served from the cache
+            # does not know whether they have figures, and the file is cached.
+            "has_charts": Kpi.objects.for_area(area).exists(),
             "plotly_js": charts.PLOTLY_JS,
+            **_cache_key_parts(request, today),
         },
     )
 
@@ -103,7 +142,7 @@ def area_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def board_pack(request: HttpRequest) -> HttpResponse:
     """Every priority area of a plan for a month on one page, to print one area a page."""
-    plans = list(Plan.objects.all())
+    plans = list(Plan.objects.annotate(kpi_count=Count("areas__kpis", distinct=True)))
     if not plans:
         raise Http404("There are no plans yet.")
     plan = board.choose_plan(request.GET.get("plan"), plans)

@@ -22,3 +22,11 @@ def _plain_static_files_and_http():
         SECURE_SSL_REDIRECT=False,
     ):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # Board pages cache their content; each test starts with nothing cached.
+    from django.core.cache import cache
+
+    cache.clear()

@@ -11,14 +11,16 @@ from tests.reports.builders import build_plan
 
 pytestmark = pytest.mark.django_db
 
-# Every signed-in request reads the session and the user, and the session
-# timeout middleware saves the session (three queries with its savepoint).
+# Every signed-in request reads the session and the user; at most once a
+# minute the session timeout middleware also saves the session (three queries
+# with its savepoint).
 REQUEST = 5
-# Plans, months with figures, the board read (five) for the overview; the
-# area, months, actions and KPI history (five) for an area; the KPI history
-# (five), completed actions and three change histories for a KPI.
-OVERVIEW_QUERIES = REQUEST + 7
-AREA_QUERIES = REQUEST + 8
+# Plans, months with figures, the data stamp and the board read (five) for
+# the overview; the area, months, the stamp, whether it has KPIs, actions and
+# KPI history (five) for an area; the KPI history (five), completed actions
+# and three change histories for a KPI.
+OVERVIEW_QUERIES = REQUEST + 8
+AREA_QUERIES = REQUEST + 10
 KPI_QUERIES = REQUEST + 9
 # Plans, months, areas, the plan's KPI history (five) and its actions.
 PACK_QUERIES = REQUEST + 9
@@ -27,6 +29,7 @@ PACK_QUERIES = REQUEST + 9
 @pytest.fixture
 def board_client(client):
     client.force_login(UserFactory())
+    client.get(reverse("accessibility"))  # the session's first save happens here
     return client
 
 
@@ -109,3 +112,28 @@ def test_query_counts_do_not_grow_with_the_plan(board_client):
             seen.append(len(queries))
         counts.append(seen)
     assert counts[0] == counts[1]
+
+
+def test_a_repeat_visit_is_served_from_the_cache_until_the_data_changes(board_client):
+    from decimal import Decimal
+
+    from metrics.models import Actual
+
+    plan = build_plan(10, months=12)
+    url = reverse("home") + f"?plan={plan.pk}"
+    first = board_client.get(url).content.decode()
+    with CaptureQueriesContext(connection) as repeat:
+        again = board_client.get(url).content.decode()
+
+    def main(page):
+        return page[page.index("<main") : page.index("</main>")]
+
+    assert main(again) == main(first)
+    with CaptureQueriesContext(connection) as fresh:
+        board_client.get(url + "&sort=code")
+    assert len(repeat) < len(fresh)  # the KPI read was skipped
+
+    actual = Actual.objects.filter(kpi__areas__plan=plan).latest("period")
+    actual.value = Decimal("12.3")
+    actual.save()
+    assert "12.3" in board_client.get(url).content.decode()
