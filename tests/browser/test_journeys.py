@@ -41,32 +41,29 @@ def test_head_of_service_enters_a_figure_with_commentary_and_sees_its_status(pag
     )
 
 
+def _tab_to(page, locator, limit: int = 60) -> None:
+    """Press Tab until the element has focus, as a keyboard user would."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if locator.evaluate("el => el === document.activeElement"):
+            return
+    pytest.fail(f"Tab never reached {locator}")
+
+
 def test_head_of_service_journey_works_with_the_keyboard_alone(page, dudley):
     page.goto("/accounts/login/")
-    page.keyboard.press("Tab")  # skip link
-    page.keyboard.press("Tab")  # service name link
-    page.locator("#id_username").focus()
+    _tab_to(page, page.locator("#id_username"))
     page.keyboard.type("head")
     page.keyboard.press("Tab")
     page.keyboard.type("a-long-enough-passphrase")
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/updates/$"))
 
-    link = page.get_by_role("link", name=re.compile("CSIP.01 Contacts progressed"))
-    for _ in range(40):
-        page.keyboard.press("Tab")
-        if link.evaluate("el => el === document.activeElement"):
-            break
-    else:
-        pytest.fail("Tab never reached the CSIP.01 link")
+    _tab_to(page, page.get_by_role("link", name=re.compile("CSIP.01 Contacts progressed")))
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Contacts progressed")
 
-    numerator = page.get_by_label("Contacts progressed within one working day")
-    for _ in range(40):
-        page.keyboard.press("Tab")
-        if numerator.evaluate("el => el === document.activeElement"):
-            break
+    _tab_to(page, page.get_by_label("Contacts progressed within one working day"))
     page.keyboard.type("140")
     page.keyboard.press("Tab")
     page.keyboard.type("150")
