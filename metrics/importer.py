@@ -1668,6 +1668,7 @@ class _Planner:
                     self.history_high[record[0]] = True
         self.seen_actuals: dict[tuple[str, datetime.date], str] = {}
         self.period_ok: dict[tuple, bool] = {}
+        self.month_ok: dict[tuple, dict[datetime.date, bool]] = {}
         self.period_problems: dict[tuple[str, datetime.date], str | None] = {}
         if sheet.layout == "wide":
             self._wide_actuals(sheet, summary)
@@ -1695,8 +1696,74 @@ class _Planner:
             if kpi is None:
                 summary.rejected += len(filled)
                 continue
-            for column, raw in filled:
-                self._actual(row, summary, kpi, wide[column], {"value": (column, raw)})
+            self._wide_row(row, summary, kpi, filled)
+
+    def _wide_row(self, row: _Row, summary: SheetSummary, kpi: Kpi, filled: list) -> None:
+        """Plan a wide row's figures, the plain ones here and the rest by _actual.
+
+        A figure takes the short way only when _actual would make exactly
+        this decision: a number (not text, a percentage or an error) within
+        range, not already given, and either equal to the stored value
+        (unchanged) or a new figure that passes the period, value and lock
+        checks with no warning. Anything else goes to _actual untouched, so
+        its messages stay in one place.
+        """
+        wide = row.sheet.wide
+        seen = self.seen_actuals
+        actuals = self.actuals
+        state = self.state
+        changes = self.plan.changes
+        code, kpi_id, number = kpi.code, kpi.id, row.number
+        # Whether each month may be recorded depends only on these two of the KPI's fields.
+        ok = self.month_ok.setdefault((kpi.frequency, kpi.reporting_from), {})
+        locked_through = self.locked_through
+        allow_locked = self.allow_locked
+        value_problems = kpi.value_problems
+        percent = kpi.unit == Kpi.Unit.PERCENT
+        warn_fractions = percent and self.history_high.get(kpi_id)
+        frequency = kpi.frequency
+        largest = LARGEST_FIGURE
+        for column, raw in filled:
+            period = wide[column]
+            key = (code, period)
+            kind = type(raw)
+            if key in seen or (kind is not float and kind is not int):
+                self._actual(row, summary, kpi, period, {"value": (column, raw)})
+                continue
+            value = _decimal_from_float(raw)
+            if abs(value) > largest:
+                self._actual(row, summary, kpi, period, {"value": (column, raw)})
+                continue
+            current = actuals.get((kpi_id, period)) if kpi_id else None
+            if current is not None:
+                if current[2] != value:
+                    self._actual(row, summary, kpi, period, {"value": (column, raw)})
+                    continue
+                seen[key] = (number, column)
+                if state is not None:
+                    self._remember("actual", key, current)
+                summary.unchanged += 1
+                continue
+            period_ok = ok.get(period)
+            if period_ok is None:
+                period_ok = ok[period] = kpi.period_problem(period, today=self.today) is None
+            locked = locked_through is not None and period <= locked_through
+            if (
+                not period_ok
+                or (locked and not allow_locked)
+                or (warn_fractions and 0 < value <= 1)
+                or value_problems(value, None, None)
+            ):
+                self._actual(row, summary, kpi, period, {"value": (column, raw)})
+                continue
+            seen[key] = (number, column)
+            if state is not None:
+                self._remember("actual", key, None)
+            refs = {"kpi": code, "period": period, "frequency": frequency}
+            changes.append(
+                Change(ACTUALS, number, "", Actual, None, {"value": value}, {}, refs, locked=locked)
+            )
+            summary.new += 1
 
     def _long_actuals(self, sheet: Sheet, summary: SheetSummary) -> None:
         columns = sheet.columns
@@ -2202,10 +2269,8 @@ def _write_actuals(changes: list[Change], codes: dict, *, user, reason: str) -> 
         )
         for f in fields
     }
-    insert = (
-        f"INSERT INTO {table} ({', '.join(ops.quote_name(f.column) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))})"
-    )
+    insert_head = f"INSERT INTO {table} ({', '.join(ops.quote_name(f.column) for f in fields)})"
+    insert = f"{insert_head} VALUES ({', '.join(['%s'] * len(fields))})"
     data_fields = [Actual._meta.get_field(name) for name in _ACTUAL_FIELDS]
     update = (
         f"UPDATE {table} SET "
@@ -2219,18 +2284,45 @@ def _write_actuals(changes: list[Change], codes: dict, *, user, reason: str) -> 
     created = [c for c in changes if c.is_new]
     updated = [c for c in changes if not c.is_new]
     with connection.cursor() as cursor:
-        for batch in _batches(created):
-            rows = []
+        # Each month is adapted for the database once, not once per figure.
+        months: dict[datetime.date, object] = {}
+        # Many rows per INSERT, as many as the backend takes parameters: far
+        # faster than executemany, and RETURNING gives the new ids, so each
+        # statement's history rows are copied by id rather than by key.
+        returning = connection.features.can_return_rows_from_bulk_insert
+        per_statement = max(1, _parameter_limit() // len(fields)) if returning else BATCH
+        one_row = f"({', '.join(['%s'] * len(fields))})"
+        if returning:
+            returned, _ = ops.return_insert_columns([Actual._meta.pk])
+        for batch in _batches(created, per_statement):
+            params, keys = [], []
             for change in batch:
+                refs = change.refs
+                period = refs["period"]
+                month = months.get(period)
+                if month is None:
+                    month = months[period] = adapt["period"](period)
                 row = base.copy()
-                row[kpi_at] = codes[change.refs["kpi"]]
-                row[period_at] = adapt["period"](change.refs["period"])
+                row[kpi_at] = kpi_id = codes[refs["kpi"]]
+                row[period_at] = month
                 for name, value in change.values.items():
                     row[position[name]] = adapt[name](value)
-                rows.append(row)
-            cursor.executemany(insert, rows)
-            keys = [(codes[c.refs["kpi"]], c.refs["period"]) for c in batch]
-            _copy_history(cursor, keys, "+", now=now, user_id=user_id, reason=reason)
+                if returning:
+                    params.extend(row)
+                else:
+                    params.append(row)
+                    keys.append((kpi_id, month))
+            if returning:
+                cursor.execute(
+                    f"{insert_head} VALUES {', '.join([one_row] * len(batch))} {returned}", params
+                )
+                ids = [record[0] for record in cursor.fetchall()]
+                if len(ids) != len(batch):
+                    raise StaleImport()
+                _copy_history_by_id(cursor, ids, "+", now=now, user_id=user_id, reason=reason)
+            else:
+                cursor.executemany(insert, params)
+                _copy_history(cursor, keys, "+", now=now, user_id=user_id, reason=reason)
         for batch in _batches(updated):
             rows = [
                 [adapt[f.name](change.values[f.name]) for f in data_fields]
@@ -2240,8 +2332,8 @@ def _write_actuals(changes: list[Change], codes: dict, *, user, reason: str) -> 
             cursor.executemany(update, rows)
             if cursor.rowcount not in (-1, len(rows)):
                 raise StaleImport()
-            keys = [(codes[c.refs["kpi"]], c.refs["period"]) for c in batch]
-            _copy_history(cursor, keys, "~", now=now, user_id=user_id, reason=reason)
+            ids = [change.pk for change in batch]
+            _copy_history_by_id(cursor, ids, "~", now=now, user_id=user_id, reason=reason)
 
 
 def _batches(items: list, size: int = BATCH) -> Iterator[list]:
@@ -2249,8 +2341,20 @@ def _batches(items: list, size: int = BATCH) -> Iterator[list]:
         yield items[start : start + size]
 
 
-def _copy_history(cursor, keys, history_type: str, *, now, user_id, reason) -> None:
-    """Add a history row for each actual, copied from the row as it now stands."""
+def _parameter_limit() -> int:
+    """How many parameters one statement may carry on this database."""
+    if connection.vendor == "sqlite":
+        # Django assumes SQLite's old default of 999; ask the library itself.
+        getlimit = getattr(connection.connection, "getlimit", None)
+        if getlimit is not None:
+            import sqlite3
+
+            return getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    return connection.features.max_query_params or 65535
+
+
+def _history_insert(history_type: str, *, now, user_id, reason) -> tuple[str, list]:
+    """INSERT ... SELECT copying actuals into their history, up to the WHERE."""
     history = Actual.history.model
     ops = connection.ops
     tracked = {f.attname for f in history.tracked_fields}
@@ -2274,17 +2378,45 @@ def _copy_history(cursor, keys, history_type: str, *, now, user_id, reason) -> N
             selects.append("%s")
             params.append(f.get_db_prep_save(f.get_default(), connection))
     table = ops.quote_name(Actual._meta.db_table)
-    adapt = ops.adapt_datefield_value
+    sql = (
+        f"INSERT INTO {ops.quote_name(history._meta.db_table)} ({', '.join(columns)}) "
+        f"SELECT {', '.join(selects)} FROM {table} WHERE "
+    )
+    return sql, params
+
+
+def _copy_history_by_id(cursor, ids: list[int], history_type: str, *, now, user_id, reason):
+    """Add a history row for each of these actuals, copied from the row as it now stands.
+
+    When the ids run without a gap (as a fresh INSERT's usually do) one
+    range selects exactly them; otherwise they are listed.
+    """
+    if not ids:
+        return
+    head, params = _history_insert(history_type, now=now, user_id=user_id, reason=reason)
+    ids = sorted(ids)
+    pk = connection.ops.quote_name("id")
+    if ids[-1] - ids[0] + 1 == len(ids):
+        cursor.execute(f"{head}{pk} BETWEEN %s AND %s", [*params, ids[0], ids[-1]])
+        return
+    for batch in _batches(ids, max(1, _parameter_limit() - len(params))):
+        cursor.execute(f"{head}{pk} IN ({', '.join(['%s'] * len(batch))})", [*params, *batch])
+
+
+def _copy_history(cursor, keys, history_type: str, *, now, user_id, reason) -> None:
+    """Add a history row for each actual, copied from the row as it now stands.
+
+    ``keys`` are (kpi id, period) with the period already adapted for the
+    database. For backends that cannot return the ids of inserted rows.
+    """
+    head, params = _history_insert(history_type, now=now, user_id=user_id, reason=reason)
+    ops = connection.ops
     # Grouped by KPI so each statement names one KPI and at most a few
     # hundred months: within every backend's parameter limit.
     by_kpi: dict[int, list] = defaultdict(list)
-    for kpi_id, period in keys:
-        by_kpi[kpi_id].append(adapt(period))
-    sql_head = (
-        f"INSERT INTO {ops.quote_name(history._meta.db_table)} ({', '.join(columns)}) "
-        f"SELECT {', '.join(selects)} FROM {table} WHERE {ops.quote_name('kpi_id')} = %s AND "
-        f"{ops.quote_name('period')} IN "
-    )
+    for kpi_id, month in keys:
+        by_kpi[kpi_id].append(month)
+    sql_head = f"{head}{ops.quote_name('kpi_id')} = %s AND {ops.quote_name('period')} IN "
     for kpi_id, months in by_kpi.items():
         for batch in _batches(months, 500):
             cursor.execute(
