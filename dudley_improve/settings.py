@@ -28,10 +28,11 @@ def env_list(name: str, default: str = "") -> list[str]:
 # Off unless asked for: `make run` sets DEBUG=1 for local use.
 DEBUG = env_bool("DEBUG")
 
+# Required on a server. Left empty, commands that sign nothing (migrate,
+# makemigrations) still run, and anything that signs (sessions, CSRF) stops
+# with Django's "The SECRET_KEY setting must not be empty".
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("Set the SECRET_KEY environment variable (or DEBUG=1 locally).")
+if not SECRET_KEY and DEBUG:
     SECRET_KEY = "django-insecure-local-development-only"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")

@@ -173,3 +173,24 @@ def test_without_a_proxy_the_direct_address_is_used(rf):
 
     request = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6", REMOTE_ADDR="198.51.100.7")
     assert client_ip(request) == "198.51.100.7"
+
+
+def test_deploy_checks_fail_without_a_secret_key():
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings as django_settings
+
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    env["ALLOWED_HOSTS"] = "improve.example.gov.uk"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=django_settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "security.W009" in result.stderr + result.stdout
