@@ -26,6 +26,7 @@ Blank cells change nothing, and an import never deletes.
 
 import copy
 import datetime
+import gc
 import hashlib
 import io
 import re
@@ -33,6 +34,7 @@ import warnings
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -2163,9 +2165,29 @@ def preview(
     data: bytes, *, reason: str = "", fingerprint: bool = False, allow_locked: bool = False
 ) -> ImportPlan:
     """Read and plan a file. Raises WorkbookRefused when the file itself is refused."""
-    return plan_workbook(
-        read_workbook(data), reason=reason, fingerprint=fingerprint, allow_locked=allow_locked
-    )
+    with collector_paused():
+        return plan_workbook(
+            read_workbook(data), reason=reason, fingerprint=fingerprint, allow_locked=allow_locked
+        )
+
+
+@contextmanager
+def collector_paused():
+    """Run an import without Python's cycle collector, and restore it after.
+
+    A large import makes a few hundred thousand small objects (cells,
+    figures, changes) and keeps them until it ends. None of them form
+    cycles, yet the collector would sweep them over and over as they pile
+    up, which costs about a fifth of the import's time. Memory is still
+    freed as usual by reference counting.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 # Applying ---------------------------------------------------------------------
@@ -2291,7 +2313,11 @@ def _write_actuals(changes: list[Change], codes: dict, *, user, reason: str) -> 
         # statement's history rows are copied by id rather than by key.
         returning = connection.features.can_return_rows_from_bulk_insert
         per_statement = max(1, _parameter_limit() // len(fields)) if returning else BATCH
-        one_row = f"({', '.join(['%s'] * len(fields))})"
+        # Django's SQLite cursor turns each %s into ? with a regular expression,
+        # which over a statement of a few hundred thousand parameters costs
+        # more than the rows take to write: give SQLite its own ? directly.
+        mark = "?" if connection.vendor == "sqlite" else "%s"
+        one_row = f"({', '.join([mark] * len(fields))})"
         if returning:
             returned, _ = ops.return_insert_columns([Actual._meta.pk])
         for batch in _batches(created, per_statement):
@@ -2438,24 +2464,25 @@ def commit(
     ``expected_fingerprint`` (from the preview) raises StaleImport when the
     rows the import reads changed since the preview.
     """
-    book = read_workbook(data)
-    try:
-        with transaction.atomic():
-            plan = plan_workbook(
-                book, reason=reason, lock=True, fingerprint=bool(expected_fingerprint)
-            )
-            if expected_fingerprint and plan.fingerprint != expected_fingerprint:
-                raise StaleImport()
-            if plan.rejections:
-                return plan
-            apply_plan(plan, user=user, run_id=run_id)
-    except DatabaseError as error:
-        # Most likely a row written by someone else between planning and writing.
-        raise StaleImport(
-            "The database refused the import, so nothing was written: most likely someone "
-            f"changed the same rows at the same moment ({type(error).__name__}). Preview the "
-            "file again; if this happens again, tell the site administrator."
-        ) from error
+    with collector_paused():
+        book = read_workbook(data)
+        try:
+            with transaction.atomic():
+                plan = plan_workbook(
+                    book, reason=reason, lock=True, fingerprint=bool(expected_fingerprint)
+                )
+                if expected_fingerprint and plan.fingerprint != expected_fingerprint:
+                    raise StaleImport()
+                if plan.rejections:
+                    return plan
+                apply_plan(plan, user=user, run_id=run_id)
+        except DatabaseError as error:
+            # Most likely a row written by someone else between planning and writing.
+            raise StaleImport(
+                "The database refused the import, so nothing was written: most likely someone "
+                f"changed the same rows at the same moment ({type(error).__name__}). Preview "
+                "the file again; if this happens again, tell the site administrator."
+            ) from error
     return plan
 
 

@@ -478,7 +478,8 @@ class Target(models.Model):
 
 
 class Actual(models.Model):
-    kpi = models.ForeignKey(Kpi, on_delete=models.PROTECT, related_name="actuals")
+    # No index of its own: the unique (kpi, period) constraint below leads with it.
+    kpi = models.ForeignKey(Kpi, on_delete=models.PROTECT, related_name="actuals", db_index=False)
     period = models.DateField(help_text="First day of the month; a quarter's last month.")
     value = models.DecimalField(max_digits=12, decimal_places=4)
     numerator = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
