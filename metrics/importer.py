@@ -74,6 +74,7 @@ HEADER_SEARCH_ROWS = 10
 LARGEST_FIGURE = Decimal("99999999.9999")
 # Rows written per statement batch, and changes listed per sheet in a preview.
 BATCH = 2000
+ROWS_PER_INSERT = 1000
 PREVIEW_CHANGES_PER_SHEET = 200
 
 
@@ -1722,7 +1723,8 @@ class _Planner:
                     continue
                 codes.add(self.folded.get(code.casefold(), code))
         ids = [self.kpis[c].pk for c in codes if c in self.kpis]
-        self.actuals: dict[tuple[int, datetime.date], tuple] = {}
+        # KPI id -> month -> (pk, version, value, numerator, ...) of the stored figures.
+        self.actuals: dict[int, dict[datetime.date, tuple]] = defaultdict(dict)
         self.history_high: dict[int, bool] = {}
         if ids:
             queryset = Actual.objects.filter(kpi_id__in=ids).order_by()
@@ -1730,7 +1732,7 @@ class _Planner:
                 "kpi_id", "period", "pk", "version", *_ACTUAL_FIELDS
             )
             for record in rows.iterator(chunk_size=BATCH):
-                self.actuals[(record[0], record[1])] = record[2:]
+                self.actuals[record[0]][record[1]] = record[2:]
                 if record[4] > 1:
                     self.history_high[record[0]] = True
         self.seen_actuals: dict[tuple[str, datetime.date], str] = {}
@@ -1778,10 +1780,10 @@ class _Planner:
         """
         wide = row.sheet.wide
         seen = self.seen_actuals
-        actuals = self.actuals
+        stored = self.actuals.get(kpi.id, {})
         state = self.state
         changes = self.plan.changes
-        code, kpi_id, number = kpi.code, kpi.id, row.number
+        code, number = kpi.code, row.number
         # Whether each month may be recorded depends only on these two of the KPI's fields.
         ok = self.month_ok.setdefault((kpi.frequency, kpi.reporting_from), {})
         locked_through = self.locked_through
@@ -1804,7 +1806,7 @@ class _Planner:
             if value is False:
                 self._actual(row, summary, kpi, period, {"value": (column, raw)})
                 continue
-            current = actuals.get((kpi_id, period)) if kpi_id else None
+            current = stored.get(period)
             if current is not None:
                 if current[2] != value:
                     self._actual(row, summary, kpi, period, {"value": (column, raw)})
@@ -1896,7 +1898,7 @@ class _Planner:
             summary.rejected += 1
             return
         # kpi.id, not kpi.pk: this line runs per figure and pk is a property.
-        current = self.actuals.get((kpi.id, period)) if kpi.id else None
+        current = self.actuals.get(kpi.id, {}).get(period)
         if self.state is not None:
             self._remember("actual", key, current)
         if current is None:
@@ -2409,7 +2411,12 @@ def _insert_actuals(cursor, created: list[Change], codes: dict, *, user_id, now,
         head = f"INSERT INTO {table} ({columns}) SELECT {', '.join(selected)} FROM (VALUES "
         one_row = f"({', '.join([mark] * len(varying))})"
         returning = "" if by_range else " " + ops.return_insert_columns([Actual._meta.pk])[0]
-        per_statement = max(1, (_parameter_limit() - len(params)) // len(varying))
+        # Every full batch is the same statement, which the driver then
+        # prepares once: one giant statement would cost more to compile than
+        # its rows take to write.
+        per_statement = max(
+            1, min(ROWS_PER_INSERT, (_parameter_limit() - len(params)) // len(varying))
+        )
         for batch in _batches(group, per_statement):
             values = params.copy()
             for change in batch:

@@ -212,6 +212,43 @@ def test_every_figure_written_has_a_history_row_with_who_and_why(assessments):
     assert new.updated_by == user and new.updated_at is not None
 
 
+def test_many_rows_of_mixed_shapes_are_each_written_once_with_a_matching_history_row(
+    monkeypatch,
+):
+    # Several statements per shape, and a last one part full, as in a big import.
+    monkeypatch.setattr(importer, "ROWS_PER_INSERT", 7)
+    plain, noted, counted = (KpiFactory(code=f"K.{n}", decimal_places=1) for n in range(3))
+    kept = ActualFactory(kpi=plain, period=datetime.date(2014, 1, 1), value=D(50))
+    ActualFactory(kpi=plain, period=datetime.date(2014, 2, 1)).delete()
+    months = [datetime.date(2015 + n // 12, n % 12 + 1, 1) for n in range(20)]
+    rows = [["K.0", month, 60 + n / 10] for n, month in enumerate(months)]
+    rows += [
+        ["K.1", month, 70, None, None, f"Note {n}", "", "Audit"]
+        for n, month in enumerate(months[:10])
+    ]
+    rows += [["K.2", month, None, n, 40] for n, month in enumerate(months[:9])]
+
+    plan = importer.commit(actuals_long(*rows))
+
+    assert not plan.rejections and plan.sheets["Actuals"].new == 39
+    fields = ["kpi_id", "period", "value", "numerator", "denominator", "what_data_tells_us",
+              "evidence_of_impact", "version"]  # fmt: skip
+    written = set(Actual.objects.exclude(pk=kept.pk).values_list("id", *fields))
+    assert len(written) == 39
+    assert {(r[2], r[3]) for r in written if r[1] == plain.pk} == {
+        (month, D(60 + n / 10).quantize(D("0.1"))) for n, month in enumerate(months)
+    }
+    assert {(r[2], r[6], r[7]) for r in written if r[1] == noted.pk} == {
+        (month, f"Note {n}", "Audit") for n, month in enumerate(months[:10])
+    }
+    assert {(r[2], r[3]) for r in written if r[1] == counted.pk} == {
+        (month, D(n * 100) / 40) for n, month in enumerate(months[:9])
+    }
+    copies = Actual.history.filter(history_type="+").exclude(id=kept.pk).exclude(period__year=2014)
+    assert sorted(copies.values_list("id", *fields)) == sorted(written)
+    assert Actual.history.filter(id=kept.pk).count() == 1
+
+
 def test_several_updated_figures_each_move_their_version_on(assessments):
     months = [datetime.date(2021, m, 1) for m in (6, 7, 8)]
     for month in months:
