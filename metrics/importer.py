@@ -5,8 +5,10 @@ the analyst has seen exactly what will change:
 
 1. ``check_file`` then ``read_workbook``: refuse anything that is not a plain
    .xlsx (another format, encrypted, macros, a zip bomb, XML entities, too
-   big, too many rows) before or while openpyxl reads it in read-only mode.
-   Every reader error stops here as ``WorkbookRefused``.
+   big, too many rows) before or while it is read. openpyxl opens the
+   workbook in read-only mode; each sheet's cells are read by ``_SheetReader``
+   from defusedxml's parser. Every reader error stops here as
+   ``WorkbookRefused``.
 2. ``plan_workbook``: compare the cells with the database and build an
    ``ImportPlan``: per sheet what is new, changed, unchanged or rejected
    (with sheet, row, column and what to fix), plus warnings. The rules for
@@ -234,22 +236,18 @@ def _heading(text: str) -> str:
 # Cells ----------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
 class Percent:
     """A number in a %-formatted cell: 0.903 shown as 90.3%."""
 
-    __slots__ = ("number",)
-
-    def __init__(self, number: float | int):
-        self.number = number
+    number: float | int
 
 
+@dataclass(frozen=True, slots=True)
 class ExcelError:
     """A cell showing an Excel error such as #DIV/0!."""
 
-    __slots__ = ("code",)
-
-    def __init__(self, code: str):
-        self.code = code
+    code: str
 
 
 class _NoCachedValue:

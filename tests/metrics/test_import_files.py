@@ -17,6 +17,7 @@ from metrics.importer import WorkbookRefused
 from metrics.models import Actual, ImportRun
 from tests.metrics import test_import_support as support
 from tests.metrics.test_import_support import (
+    Fmt,
     actuals_wide,
     declare_size,
     member,
@@ -179,6 +180,22 @@ def test_a_billion_laughs_sheet_is_refused(assessments):
     data = good_workbook()
     attack = rezip(data, {sheet_path(data, "Actuals"): BILLION_LAUGHS})
     assert "entity declarations" in refused(attack)
+
+
+def test_a_sheet_read_a_few_bytes_at_a_time_gives_the_same_cells(monkeypatch):
+    # Text and numbers split between two reads of the sheet must come out whole.
+    rows = [
+        ["KPI code", "Period", "Value", "What is the data telling us"],
+        ["PI.426", "Aug 2021", 90.25, "Timeliness recovered after the MASH review"],
+        ["PI.426", "Sep 2021", Fmt(0.9125, "0.0%"), "  spaced  "],
+        ["PI.426", Fmt(44470, "mmm yyyy"), "=1+1", True],
+    ]
+    data = xlsx({"Actuals": rows})
+    whole = importer.read_workbook(data).sheets["Actuals"]
+    monkeypatch.setattr(importer._SheetReader, "CHUNK", 5)
+    pieces = importer.read_workbook(data).sheets["Actuals"]
+    assert pieces.rows == whole.rows and len(whole.rows) == 3
+    assert whole.rows[0][1][4] == "Timeliness recovered after the MASH review"
 
 
 def test_a_workbook_with_shared_strings_as_excel_saves_it_is_read(assessments):
