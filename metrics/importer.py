@@ -1549,10 +1549,52 @@ class _Planner:
     # Targets and benchmarks.
 
     def _targets(self, sheet: Sheet, summary: SheetSummary) -> None:
-        existing = {
-            (t.kpi_id, t.starts): t
-            for t in self._locked(Target.objects.filter(kpi__in=self.kpis.values()))
-        }
+        targets = self._locked(Target.objects.filter(kpi__in=self.kpis.values()))
+        self._kpi_figures(
+            sheet,
+            summary,
+            Target,
+            {(t.kpi_id, t.starts): t for t in targets},
+            keys=[
+                (
+                    "starts",
+                    (read_period,),
+                    "Enter the month the target is in force from, like Apr 2021.",
+                )
+            ],
+            label=lambda code, starts: f"{code} from {periods.month_label(starts)}",
+        )
+
+    def _benchmarks(self, sheet: Sheet, summary: SheetSummary) -> None:
+        benchmarks = self._locked(Benchmark.objects.filter(kpi__in=self.kpis.values()))
+        self._kpi_figures(
+            sheet,
+            summary,
+            Benchmark,
+            {(b.kpi_id, b.comparator, b.period): b for b in benchmarks},
+            keys=[
+                (
+                    "comparator",
+                    (_choice, Benchmark.Comparator, _COMPARATOR_WORDS),
+                    "Enter the comparator for this benchmark.",
+                ),
+                ("period", (read_period,), "Enter the period for this benchmark."),
+            ],
+            label=lambda code, comparator, period: (
+                f"{code} {Benchmark.Comparator(comparator).label} {periods.month_label(period)}"
+            ),
+            required="value",
+        )
+
+    def _kpi_figures(self, sheet, summary, model, existing, *, keys, label, required=None):
+        """Plan a sheet of a KPI's figures found by KPI and ``keys``: Targets or Benchmarks.
+
+        ``keys`` are (column key, (reader, *arguments), the message when it
+        is empty); ``existing`` maps (KPI id, *key values) to stored rows;
+        ``required`` names a field a new row must have. Every other column is
+        a figure in the KPI's units, except the source, which is text.
+        """
+        noun = model._meta.verbose_name
         seen: dict[tuple, int] = {}
         for number, cells in sheet.rows:
             given = self._cells(sheet, cells)
@@ -1560,20 +1602,23 @@ class _Planner:
                 continue
             row = _Row(self, sheet, number)
             kpi = self.kpi(row, "kpi", given.pop("kpi")) if "kpi" in given else None
-            starts = (
-                row.read("starts", given.pop("starts"), read_period) if "starts" in given else None
-            )
             if kpi is None and not row.rejected:
-                row.reject("kpi", "Enter the KPI code for this target.")
-            if starts is None and not row.rejected:
-                row.reject("starts", "Enter the month the target is in force from, like Apr 2021.")
+                row.reject("kpi", f"Enter the KPI code for this {noun}.")
+            found = []
+            for name, (reader, *arguments), missing in keys:
+                value = (
+                    row.read(name, given.pop(name), reader, *arguments) if name in given else None
+                )
+                if value is None and not row.rejected:
+                    row.reject(name, missing)
+                found.append(value)
             if row.rejected:
                 summary.rejected += 1
                 continue
-            key = (kpi.code, starts)
-            label = f"{kpi.code} from {periods.month_label(starts)}"
+            key = (kpi.code, *found)
+            title = label(*key)
             if key in seen:
-                row.reject("starts", f"{label} is already on row {seen[key]}: keep one row.")
+                row.reject(keys[-1][0], f"{title} is already on row {seen[key]}: keep one row.")
                 summary.rejected += 1
                 continue
             seen[key] = number
@@ -1584,21 +1629,22 @@ class _Planner:
                     continue
                 figure = row.read(name, raw, read_figure, kpi)
                 if figure is not None:
-                    problem = kpi.value_problems(figure).get("value")
-                    if problem:
+                    if problem := kpi.value_problems(figure).get("value"):
                         row.reject(name, problem)
                     values[name] = figure
-            current = existing.get((kpi.pk, starts)) if kpi.pk else None
-            self._remember("target", key, _state_of(current))
+            current = existing.get((kpi.pk, *found)) if kpi.pk else None
+            if required and current is None and required not in values and not row.rejected:
+                row.reject(required, f"{title} is new: enter its {required}.")
+            self._remember(model._meta.model_name, key, _state_of(current))
             change = self._plan_simple(
                 row,
                 summary,
-                Target,
+                model,
                 current,
                 values,
-                label,
+                title,
                 {"kpi": kpi.code},
-                {"starts": starts},
+                {name: value for (name, _, _), value in zip(keys, found, strict=True)},
                 ["kpi"],
             )
             if change is not False:
@@ -1634,78 +1680,6 @@ class _Planner:
             summary.rejected += 1
             return False
         return change
-
-    def _benchmarks(self, sheet: Sheet, summary: SheetSummary) -> None:
-        existing = {
-            (b.kpi_id, b.comparator, b.period): b
-            for b in self._locked(Benchmark.objects.filter(kpi__in=self.kpis.values()))
-        }
-        seen: dict[tuple, int] = {}
-        for number, cells in sheet.rows:
-            given = self._cells(sheet, cells)
-            if not given:
-                continue
-            row = _Row(self, sheet, number)
-            kpi = self.kpi(row, "kpi", given.pop("kpi")) if "kpi" in given else None
-            comparator = (
-                row.read(
-                    "comparator",
-                    given.pop("comparator"),
-                    _choice,
-                    Benchmark.Comparator,
-                    _COMPARATOR_WORDS,
-                )
-                if "comparator" in given
-                else None
-            )
-            period = (
-                row.read("period", given.pop("period"), read_period) if "period" in given else None
-            )
-            for key, value, what in (
-                ("kpi", kpi, "the KPI code"),
-                ("comparator", comparator, "the comparator"),
-                ("period", period, "the period"),
-            ):
-                if value is None and not row.rejected:
-                    row.reject(key, f"Enter {what} for this benchmark.")
-            if row.rejected:
-                summary.rejected += 1
-                continue
-            key = (kpi.code, comparator, period)
-            label = (
-                f"{kpi.code} {Benchmark.Comparator(comparator).label} {periods.month_label(period)}"
-            )
-            if key in seen:
-                row.reject("period", f"{label} is already on row {seen[key]}: keep one row.")
-                summary.rejected += 1
-                continue
-            seen[key] = number
-            values = {}
-            if "value" in given:
-                figure = row.read("value", given["value"], read_figure, kpi)
-                if figure is not None:
-                    if problem := kpi.value_problems(figure).get("value"):
-                        row.reject("value", problem)
-                    values["value"] = figure
-            if "source" in given:
-                values["source"] = row.read("source", given["source"], read_text)
-            current = existing.get((kpi.pk, comparator, period)) if kpi.pk else None
-            if current is None and "value" not in values and not row.rejected:
-                row.reject("value", f"{label} is new: enter its value.")
-            self._remember("benchmark", key, _state_of(current))
-            change = self._plan_simple(
-                row,
-                summary,
-                Benchmark,
-                current,
-                values,
-                label,
-                {"kpi": kpi.code},
-                {"comparator": comparator, "period": period},
-                ["kpi"],
-            )
-            if change is not False:
-                self._record(summary, change)
 
     # Actuals: the one sheet that may hold a hundred thousand figures.
 

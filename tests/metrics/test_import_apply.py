@@ -450,6 +450,40 @@ def test_a_band_with_its_ends_the_wrong_way_round_is_rejected_by_the_model(db):
     assert "lower end of the band cannot be above the upper end" in issue.message
 
 
+def test_target_and_benchmark_rows_missing_a_key_or_given_twice_are_rejected_in_place(
+    assessments,
+):
+    data = xlsx(
+        {
+            "Targets": [
+                ["KPI code", "In force from", "Target"],
+                ["PI.426", None, 90],
+                [None, "Apr 2021", 90],
+                ["PI.426", "Apr 2021", 90],
+                ["PI.426", "Apr-21", 91],
+            ],
+            "Benchmarks": [
+                ["KPI code", "Comparator", "Period", "Value"],
+                ["PI.426", "England", None, 80],
+                ["PI.426", "England", "Mar 2021", 80],
+                ["pi.426", "england", "Mar-21", 81],
+            ],
+        }
+    )
+    plan = importer.preview(data)
+    assert [(i.sheet, i.row, i.column, i.message) for i in plan.rejections] == [
+        ("Targets", 2, "B (In force from)",
+         "Enter the month the target is in force from, like Apr 2021."),
+        ("Targets", 3, "A (KPI code)", "Enter the KPI code for this target."),
+        ("Targets", 5, "B (In force from)",
+         "PI.426 from Apr 2021 is already on row 4: keep one row."),
+        ("Benchmarks", 2, "C (Period)", "Enter the period for this benchmark."),
+        ("Benchmarks", 4, "C (Period)",
+         "PI.426 England Mar 2021 is already on row 3: keep one row."),
+    ]  # fmt: skip
+    assert counts(plan) == {"Targets": (1, 0, 0, 3), "Benchmarks": (1, 0, 0, 2)}
+
+
 def test_a_new_benchmark_needs_a_value_and_a_known_comparator(assessments):
     data = xlsx(
         {
