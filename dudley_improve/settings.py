@@ -231,6 +231,9 @@ IMPORT_MAX_COMPRESSION_RATIO = int(os.environ.get("IMPORT_MAX_COMPRESSION_RATIO"
 # import holds about 1 MiB per 1,000 cells while it plans (see `make bench`).
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "20000"))
 IMPORT_MAX_CELLS = int(os.environ.get("IMPORT_MAX_CELLS", "250000"))
+# A preview keeps its uploaded file until it is confirmed or cancelled, the
+# same analyst uploads again, or it is this many hours old.
+IMPORT_PREVIEW_HOURS = int(os.environ.get("IMPORT_PREVIEW_HOURS", "24"))
 
 LOGGING = {
     "version": 1,

@@ -200,7 +200,7 @@ class KpiAdmin(SimpleHistoryAdmin):
     def preview_view(self, request: HttpRequest, run_id: int, form=None) -> HttpResponse:
         run = self._own_run(request, run_id)
         report = run.report or {}
-        waiting = run.outcome == ImportRun.Outcome.PREVIEWED and run.finished_at is None
+        waiting = run.awaits_confirmation
         return self._import_page(
             request,
             "import_preview.html",
@@ -209,6 +209,7 @@ class KpiAdmin(SimpleHistoryAdmin):
             report=report,
             sheets=[s for s in report.get("sheets", []) if s.get("present")],
             blocking=report.get("rejections", []),
+            preview_hours=settings.IMPORT_PREVIEW_HOURS,
             locked=report.get("locked_changes", 0),
             waiting=waiting,
             can_confirm=waiting and not report.get("rejections"),

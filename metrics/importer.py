@@ -2598,6 +2598,17 @@ def confirm_run(run: ImportRun, *, user=None, reason: str = "") -> ImportPlan:
     """
     if run.outcome != ImportRun.Outcome.PREVIEWED or not run.file_data:
         raise StaleImport("This preview can no longer be confirmed: upload the file again.")
+    if run.created_at < ImportRun.preview_cutoff():
+        hours = settings.IMPORT_PREVIEW_HOURS
+        _finish(
+            run,
+            ImportRun.Outcome.CANCELLED,
+            f"Not confirmed within {hours} hours: nothing was written.",
+        )
+        raise StaleImport(
+            f"This preview is more than {hours} hours old, so the data may have moved on: "
+            "upload the file again to see a fresh preview."
+        )
     data = bytes(run.file_data)
     if file_digest(data) != run.sha256:
         raise StaleImport("The stored file does not match its preview: upload the file again.")
@@ -2629,14 +2640,21 @@ def _finish(run: ImportRun, outcome: str, message: str) -> None:
 
 
 def expire_previews(user) -> None:
-    """A new upload replaces the user's earlier unconfirmed previews (and frees their files)."""
-    ImportRun.objects.filter(
-        user=user, outcome=ImportRun.Outcome.PREVIEWED, file_data__isnull=False
-    ).update(
-        file_data=None,
-        outcome=ImportRun.Outcome.CANCELLED,
-        message="Replaced by a later upload: nothing was written.",
-        finished_at=timezone.now(),
+    """Free the files of previews nobody will confirm, recording why.
+
+    A new upload replaces the same user's earlier unconfirmed previews; any
+    upload also ends everyone's previews older than IMPORT_PREVIEW_HOURS,
+    which can no longer be confirmed.
+    """
+    waiting = ImportRun.objects.filter(outcome=ImportRun.Outcome.PREVIEWED, file_data__isnull=False)
+    now = timezone.now()
+    ended = {"file_data": None, "outcome": ImportRun.Outcome.CANCELLED, "finished_at": now}
+    waiting.filter(user=user).update(
+        message="Replaced by a later upload: nothing was written.", **ended
+    )
+    waiting.filter(created_at__lt=ImportRun.preview_cutoff()).update(
+        message=f"Not confirmed within {settings.IMPORT_PREVIEW_HOURS} hours: nothing was written.",
+        **ended,
     )
 
 

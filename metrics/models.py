@@ -743,3 +743,16 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_outcome_display().lower()})"
+
+    @staticmethod
+    def preview_cutoff() -> datetime.datetime:
+        """Previews made before this are too old to confirm (IMPORT_PREVIEW_HOURS)."""
+        return timezone.now() - datetime.timedelta(hours=settings.IMPORT_PREVIEW_HOURS)
+
+    @property
+    def awaits_confirmation(self) -> bool:
+        return (
+            self.outcome == self.Outcome.PREVIEWED
+            and self.finished_at is None
+            and self.created_at >= self.preview_cutoff()
+        )

@@ -132,6 +132,20 @@ def test_cancel_writes_nothing(client, analyst, assessments):
     assert run.outcome == ImportRun.Outcome.CANCELLED and not Actual.objects.exists()
 
 
+def test_a_preview_left_a_day_says_so_and_cannot_be_confirmed(client, analyst, assessments):
+    upload(client, actuals_wide(["Aug 2021"], ["PI.426", 80]))
+    run = ImportRun.objects.get()
+    ImportRun.objects.filter(pk=run.pk).update(
+        created_at=run.created_at - datetime.timedelta(hours=25)
+    )
+    page = client.get(preview_url(run)).content.decode()
+    assert "more than 24 hours old, so it can no longer be confirmed" in page
+    assert "Confirm import" not in page
+    response = client.post(reverse("admin:metrics_kpi_import_confirm", args=[run.pk]), follow=True)
+    assert "upload the file again to see a fresh preview" in response.content.decode()
+    assert not Actual.objects.exists()
+
+
 def test_confirm_asks_for_a_fresh_preview_when_the_data_changed(client, analyst, assessments):
     actual = ActualFactory(kpi=assessments, period=AUG_2021, value=70)
     upload(client, actuals_wide(["Aug 2021"], ["PI.426", 80]))

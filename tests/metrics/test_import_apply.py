@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from metrics import importer
@@ -340,6 +341,45 @@ def test_cancel_writes_nothing_and_frees_the_file(assessments):
     assert not Actual.objects.exists()
     with pytest.raises(importer.StaleImport):
         importer.confirm_run(run)
+
+
+def preview_run(user, age_hours: int = 0) -> ImportRun:
+    run, _ = importer.start_run(
+        data=actuals_wide(["Aug 2021"], ["PI.426", 75]), file_name="t.xlsx", user=user
+    )
+    old = timezone.now() - datetime.timedelta(hours=age_hours)
+    ImportRun.objects.filter(pk=run.pk).update(created_at=old)
+    run.refresh_from_db()
+    return run
+
+
+def test_a_preview_older_than_the_limit_cannot_be_confirmed_and_frees_its_file(assessments):
+    user = UserFactory()
+    run = preview_run(user, age_hours=settings.IMPORT_PREVIEW_HOURS + 1)
+    with pytest.raises(importer.StaleImport, match="more than 24 hours old"):
+        importer.confirm_run(run, user=user)
+    run.refresh_from_db()
+    assert run.outcome == ImportRun.Outcome.CANCELLED and not run.file_data
+    assert not Actual.objects.exists()
+
+
+def test_an_upload_ends_stale_previews_of_anyone_and_earlier_previews_of_the_same_analyst(
+    assessments,
+):
+    mine, theirs = UserFactory(), UserFactory()
+    my_earlier = preview_run(mine)
+    their_stale = preview_run(theirs, age_hours=settings.IMPORT_PREVIEW_HOURS + 1)
+    their_fresh = preview_run(theirs, age_hours=settings.IMPORT_PREVIEW_HOURS - 1)
+
+    importer.expire_previews(mine)
+
+    ended = ImportRun.objects.filter(outcome=ImportRun.Outcome.CANCELLED, file_data=None)
+    assert {run.pk: run.message for run in ended} == {
+        my_earlier.pk: "Replaced by a later upload: nothing was written.",
+        their_stale.pk: "Not confirmed within 24 hours: nothing was written.",
+    }
+    importer.confirm_run(ImportRun.objects.get(pk=their_fresh.pk), user=theirs)
+    assert Actual.objects.get().value == 75
 
 
 def test_a_rejected_preview_records_the_full_report(assessments):
