@@ -735,9 +735,12 @@ class _SheetReader:
     """
 
     CHUNK = 64 * 1024
+    # Excel's own limit on the characters in one cell.
+    MAX_CELL_TEXT = 32767
 
     def __init__(self, worksheet, percent_styles: set[int], on_row):
         workbook = worksheet.parent
+        self.title = worksheet.title
         self.shared_strings = worksheet._shared_strings
         self.date_styles = workbook._date_formats
         self.timedelta_styles = workbook._timedelta_formats
@@ -748,10 +751,13 @@ class _SheetReader:
         self.columns: dict[str, int] = {}
         self.row_number = 0
         self.column = 0
-        self.cells: dict[int, object] = {}
+        # The row being read; None between rows, where cells are not data.
+        self.cells: dict[int, object] | None = None
         self.attributes: dict = {}
+        # A cell's text, in the pieces the parser gives it; None outside <v> and <is>.
+        self.text: list[str] | None = None
+        self.length = 0
         self.value = ""
-        self.collecting = False
         self.formula = False
 
     def read(self, source) -> None:
@@ -761,14 +767,20 @@ class _SheetReader:
         expat.StartElementHandler = self._start
         expat.EndElementHandler = self._end
         expat.CharacterDataHandler = self._data
-        while chunk := source.read(self.CHUNK):
-            parser.feed(chunk)
-        parser.close()
+        try:
+            while chunk := source.read(self.CHUNK):
+                parser.feed(chunk)
+            parser.close()
+        finally:
+            # The handlers tie the parser to this reader and the rows read so
+            # far: let them go now, even when the sheet is refused part-way.
+            expat.StartElementHandler = expat.EndElementHandler = None
+            expat.CharacterDataHandler = None
 
     def close(self) -> None:
         """Called by the parser when the document ends."""
 
-    # Run once or twice per cell, so kept lean: no method calls on the common path.
+    # Run once or twice per cell, so kept lean: few method calls on the common path.
 
     def _start(self, tag: str, attributes: dict) -> None:
         if tag == _CELL:
@@ -776,7 +788,8 @@ class _SheetReader:
             self.value = ""
             self.formula = False
         elif tag in (_VALUE, _INLINE):
-            self.collecting = True
+            self.text = []
+            self.length = 0
         elif tag == _ROW:
             number = attributes.get("r")
             self.row_number = int(float(number)) if number else self.row_number + 1
@@ -788,11 +801,20 @@ class _SheetReader:
             self.merged.append(attributes.get("ref", ""))
 
     def _data(self, text: str) -> None:
-        if self.collecting:
-            self.value += text
+        if self.text is not None:
+            self.text.append(text)
+            self.length += len(text)
+            if self.length > self.MAX_CELL_TEXT:
+                raise WorkbookRefused(
+                    f"Sheet {self.title} row {self.row_number} has a cell longer than the "
+                    f"{self.MAX_CELL_TEXT:,} characters Excel allows, so the file was not made "
+                    "by Excel. Save it again from Excel."
+                )
 
     def _end(self, tag: str) -> None:
         if tag == _CELL:
+            if self.cells is None:
+                return
             attributes = self.attributes
             coordinate = attributes.get("r")
             if coordinate:
@@ -806,14 +828,27 @@ class _SheetReader:
             text = self.value
             if text:
                 value = self._value(text, attributes.get("t", "n"), attributes.get("s"))
-                if value is not None:
-                    self.cells[column] = value
             elif self.formula:
-                self.cells[column] = NO_CACHED_VALUE
+                value = NO_CACHED_VALUE
+            else:
+                return
+            if value is None:
+                return
+            if column > MAX_COLUMNS:
+                # Checked cell by cell, so no row grows past this many values.
+                raise WorkbookRefused(
+                    f"Sheet {self.title} has data in column {get_column_letter(column)}; the "
+                    f"import reads up to column {get_column_letter(MAX_COLUMNS)}. Delete the "
+                    "cells beyond it."
+                )
+            self.cells[column] = value
         elif tag in (_VALUE, _INLINE):
-            self.collecting = False
+            self.value = "".join(self.text)
+            self.text = None
         elif tag == _ROW:
-            self.on_row(self.row_number, self.cells)
+            if self.cells is not None:
+                self.on_row(self.row_number, self.cells)
+            self.cells = None
 
     def _value(self, text: str, data_type: str, style: str | None):
         if data_type == "n":
@@ -962,13 +997,6 @@ def _read_sheet(workbook, worksheet, kind, percent_styles, cells_left) -> tuple[
             raise WorkbookRefused(
                 f"The workbook has more than {settings.IMPORT_MAX_CELLS:,} filled cells, the "
                 "most one import takes. Split it into smaller workbooks."
-            )
-        last = max(cells)
-        if last > MAX_COLUMNS:
-            raise WorkbookRefused(
-                f"Sheet {worksheet.title} has data in column {get_column_letter(last)}; the "
-                f"import reads up to column {get_column_letter(MAX_COLUMNS)}. Delete the "
-                "cells beyond it."
             )
         rows.append((number, cells))
 
@@ -1602,16 +1630,16 @@ class _Planner:
                 continue
             row = _Row(self, sheet, number)
             kpi = self.kpi(row, "kpi", given.pop("kpi")) if "kpi" in given else None
-            if kpi is None and not row.rejected:
-                row.reject("kpi", f"Enter the KPI code for this {noun}.")
-            found = []
-            for name, (reader, *arguments), missing in keys:
-                value = (
-                    row.read(name, given.pop(name), reader, *arguments) if name in given else None
-                )
+            found = [
+                row.read(name, given.pop(name), reader, *arguments) if name in given else None
+                for name, (reader, *arguments), _ in keys
+            ]
+            # Ask for a missing key only when nothing in the row is wrong already.
+            asks = [("kpi", f"Enter the KPI code for this {noun}.")]
+            asks += [(name, missing) for name, _, missing in keys]
+            for (name, missing), value in zip(asks, [kpi, *found], strict=True):
                 if value is None and not row.rejected:
                     row.reject(name, missing)
-                found.append(value)
             if row.rejected:
                 summary.rejected += 1
                 continue
@@ -2216,7 +2244,10 @@ def collector_paused():
     figures, changes) and keeps them until it ends. None of them form
     cycles, yet the collector would sweep them over and over as they pile
     up, which costs about a fifth of the import's time. Memory is still
-    freed as usual by reference counting.
+    freed as usual by reference counting. The switch is process-wide, so in
+    a threaded server other requests also go without the collector for the
+    second or so an import takes; gunicorn's default workers run one request
+    at a time.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -2356,16 +2387,13 @@ def _insert_actuals(cursor, created: list[Change], codes: dict, *, user_id, now,
     table = ops.quote_name(Actual._meta.db_table)
     columns = ", ".join(ops.quote_name(f.column) for f in fields)
     # SQLite has one writer at a time, so the rows this transaction adds are
-    # exactly those above the highest id it starts from. Other databases
-    # return each statement's new ids instead.
+    # exactly those above the highest id it starts from. PostgreSQL returns
+    # each statement's new ids instead. (Both name the columns of a VALUES
+    # list column1, column2 ...; the project supports no other database.)
     by_range = connection.vendor == "sqlite"
     if by_range:
         cursor.execute(f"SELECT MAX({ops.quote_name('id')}) FROM {table}")
         before = cursor.fetchone()[0] or 0
-    # Django's SQLite cursor turns each %s into ? with a regular expression,
-    # which over a statement of a few hundred thousand parameters costs
-    # a good part of the insert: give SQLite its own ? directly.
-    mark = "?" if connection.vendor == "sqlite" else "%s"
     groups: dict[tuple, list[Change]] = defaultdict(list)
     for change in created:
         groups[tuple(change.values)].append(change)
@@ -2378,10 +2406,10 @@ def _insert_actuals(cursor, created: list[Change], codes: dict, *, user_id, now,
             if f.attname in varying:
                 selected.append(f"column{varying.index(f.attname) + 1}")
             else:
-                selected.append(mark)
+                selected.append("%s")
                 params.append(constant[f.attname])
         head = f"INSERT INTO {table} ({columns}) SELECT {', '.join(selected)} FROM (VALUES "
-        one_row = f"({', '.join([mark] * len(varying))})"
+        one_row = f"({', '.join(['%s'] * len(varying))})"
         returning = "" if by_range else " " + ops.return_insert_columns([Actual._meta.pk])[0]
         # Every full batch is the same statement, which the driver then
         # prepares once: one giant statement would cost more to compile than

@@ -751,8 +751,15 @@ class ImportRun(models.Model):
 
     @property
     def awaits_confirmation(self) -> bool:
-        return (
-            self.outcome == self.Outcome.PREVIEWED
-            and self.finished_at is None
-            and self.created_at >= self.preview_cutoff()
-        )
+        """An admin preview that can still be confirmed or cancelled."""
+        return self._open_preview and self.created_at >= self.preview_cutoff()
+
+    @property
+    def preview_expired(self) -> bool:
+        """An admin preview left unconfirmed for longer than IMPORT_PREVIEW_HOURS."""
+        return self._open_preview and self.created_at < self.preview_cutoff()
+
+    @property
+    def _open_preview(self) -> bool:
+        # Command-line previews finish at once; admin previews wait for the analyst.
+        return self.outcome == self.Outcome.PREVIEWED and self.finished_at is None

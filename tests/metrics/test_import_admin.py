@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
 
+from metrics import importer
 from metrics.models import Actual, ImportRun, PeriodLock
 from priorities import roles
 from tests.factories import ActualFactory, UserFactory
@@ -144,6 +145,18 @@ def test_a_preview_left_a_day_says_so_and_cannot_be_confirmed(client, analyst, a
     response = client.post(reverse("admin:metrics_kpi_import_confirm", args=[run.pk]), follow=True)
     assert "upload the file again to see a fresh preview" in response.content.decode()
     assert not Actual.objects.exists()
+
+
+def test_a_command_line_preview_shown_in_the_admin_is_a_preview_only(client, analyst, assessments):
+    run, _ = importer.start_run(
+        data=actuals_wide(["Aug 2021"], ["PI.426", 80]),
+        file_name="tracker.xlsx",
+        user=analyst,
+        via=ImportRun.Via.COMMAND,
+    )
+    page = client.get(preview_url(run)).content.decode()
+    assert "Preview only: 1 change(s)." in page
+    assert "no longer be confirmed" not in page and "Confirm import" not in page
 
 
 def test_confirm_asks_for_a_fresh_preview_when_the_data_changed(client, analyst, assessments):

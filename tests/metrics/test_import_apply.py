@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -248,6 +249,13 @@ def test_many_rows_of_mixed_shapes_are_each_written_once_with_a_matching_history
     copies = Actual.history.filter(history_type="+").exclude(id=kept.pk).exclude(period__year=2014)
     assert sorted(copies.values_list("id", *fields)) == sorted(written)
     assert Actual.history.filter(id=kept.pk).count() == 1
+
+
+def test_new_figures_import_while_queries_are_logged_as_with_debug_on(assessments):
+    with CaptureQueriesContext(connection) as queries:
+        importer.commit(actuals_wide(["Aug 2021", "Sep 2021"], ["PI.426", 80, 81]))
+    assert Actual.objects.count() == 2 and Actual.history.count() == 2
+    assert any("INSERT" in query["sql"] for query in queries.captured_queries)
 
 
 def test_several_updated_figures_each_move_their_version_on(assessments):
@@ -501,6 +509,7 @@ def test_target_and_benchmark_rows_missing_a_key_or_given_twice_are_rejected_in_
                 [None, "Apr 2021", 90],
                 ["PI.426", "Apr 2021", 90],
                 ["PI.426", "Apr-21", 91],
+                [None, "Spring", 92],
             ],
             "Benchmarks": [
                 ["KPI code", "Comparator", "Period", "Value"],
@@ -511,6 +520,10 @@ def test_target_and_benchmark_rows_missing_a_key_or_given_twice_are_rejected_in_
         }
     )
     plan = importer.preview(data)
+    # A row with an unreadable month and no KPI is told about the month only.
+    unreadable = plan.rejections.pop(3)
+    assert (unreadable.row, unreadable.column) == (6, "B (In force from)")
+    assert "'Spring'" in unreadable.message
     assert [(i.sheet, i.row, i.column, i.message) for i in plan.rejections] == [
         ("Targets", 2, "B (In force from)",
          "Enter the month the target is in force from, like Apr 2021."),
@@ -521,7 +534,7 @@ def test_target_and_benchmark_rows_missing_a_key_or_given_twice_are_rejected_in_
         ("Benchmarks", 4, "C (Period)",
          "PI.426 England Mar 2021 is already on row 3: keep one row."),
     ]  # fmt: skip
-    assert counts(plan) == {"Targets": (1, 0, 0, 3), "Benchmarks": (1, 0, 0, 2)}
+    assert counts(plan) == {"Targets": (1, 0, 0, 4), "Benchmarks": (1, 0, 0, 2)}
 
 
 def test_a_new_benchmark_needs_a_value_and_a_known_comparator(assessments):

@@ -6,7 +6,9 @@ that the database is untouched.
 
 import io
 import os
+import random
 import re
+import string
 import zipfile
 
 import pytest
@@ -221,6 +223,49 @@ def test_a_sheet_whose_stored_dimension_lies_is_read_to_its_real_end(assessments
     lying = rezip(data, {path: xml})
     plan = importer.preview(lying)
     assert [c.values["value"] for c in plan.changes] == [70, 71, 72]
+
+
+def actuals_sheet(body: str) -> bytes:
+    """A workbook whose Actuals sheet is this XML under a heading row for Aug and Sep 2021."""
+    data = good_workbook()
+    heading = "".join(
+        f'<c r="{column}1" t="inlineStr"><is><t>{text}</t></is></c>'
+        for column, text in zip("ABC", ["KPI code", "Aug 2021", "Sep 2021"], strict=True)
+    )
+    xml = (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f'<sheetData><row r="1">{heading}</row>{body}</sheetData></worksheet>'
+    )
+    return rezip(data, {sheet_path(data, "Actuals"): xml.encode()})
+
+
+CODE_IN_A2 = '<c r="A2" t="inlineStr"><is><t>PI.426</t></is></c>'
+
+
+def test_cells_outside_any_row_are_not_read(assessments):
+    data = actuals_sheet(f'<row r="2">{CODE_IN_A2}<c r="B2"><v>80</v></c></row><c><v>81</v></c>')
+    plan = importer.preview(data)
+    assert [c.values["value"] for c in plan.changes] == [80] and not plan.rejections
+
+
+def test_a_value_beyond_the_last_column_read_is_refused_but_empty_styled_cells_are_not(
+    assessments,
+):
+    styled = f'<row r="2">{CODE_IN_A2}<c r="B2"><v>80</v></c><c r="XFD2" s="1"/></row>'
+    assert [c.values["value"] for c in importer.preview(actuals_sheet(styled)).changes] == [80]
+    beyond = f'<row r="2">{CODE_IN_A2}<c r="ALM2"><v>80</v></c></row>'
+    assert "has data in column ALM; the import reads up to column ALL" in refused(
+        actuals_sheet(beyond)
+    )
+
+
+def test_a_cell_longer_than_excel_allows_is_refused_while_it_is_read(assessments):
+    # Text that does not compress, so the zip checks let it through to the reader.
+    text = "".join(random.Random(6).choices(string.ascii_letters, k=200_000))
+    huge = f'<row r="2"><c r="A2" t="inlineStr"><is><t>{text}</t></is></c></row>'
+    assert "row 2 has a cell longer than the 32,767 characters Excel allows" in refused(
+        actuals_sheet(huge)
+    )
 
 
 def test_one_merged_range_covering_the_sheet_is_refused(assessments):
