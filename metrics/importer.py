@@ -46,9 +46,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles import Alignment, Font
 from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
 from openpyxl.utils import column_index_from_string, get_column_letter
@@ -717,6 +718,31 @@ def check_file(data: bytes) -> None:
             )
 
 
+class _Worksheet(ReadOnlyWorksheet):
+    """A read-only sheet that does not look for its size when it is opened."""
+
+    def _get_size(self) -> None:
+        # openpyxl reads the sheet until its <dimension> here; in a sheet
+        # without one that means parsing (and holding) every row before the
+        # import reads any. The import never uses the stored size.
+        pass
+
+
+class _WorkbookReader(ExcelReader):
+    """openpyxl's read-only workbook reader, opening each worksheet as a _Worksheet."""
+
+    def read_worksheets(self) -> None:
+        for sheet, rel in self.parser.find_sheets():
+            if rel.target not in self.valid_files:
+                continue
+            if "chartsheet" in rel.Type:
+                self.read_chartsheet(sheet, rel)
+                continue
+            worksheet = _Worksheet(self.wb, sheet.name, rel.target, self.shared_strings)
+            worksheet.sheet_state = sheet.state
+            self.wb._sheets.append(worksheet)
+
+
 class _SheetReader:
     """Reads one worksheet's XML into (row number, {column: value}) for its non-empty cells.
 
@@ -737,6 +763,14 @@ class _SheetReader:
     CHUNK = 64 * 1024
     # Excel's own limit on the characters in one cell.
     MAX_CELL_TEXT = 32767
+    # A sheet's elements nest about six deep; expat keeps a frame per level.
+    MAX_DEPTH = 64
+    # The longest run of the file with no ">": no tag or text of a real sheet
+    # comes near it, and the expat bundled with older Pythons re-reads a long
+    # token on every chunk it is fed, which takes time growing with its square.
+    MAX_TOKEN = 1024 * 1024
+    # Distinct column letters remembered; more are worked out each time.
+    MAX_CACHED_COLUMNS = 4096
 
     def __init__(self, worksheet, percent_styles: set[int], on_row):
         workbook = worksheet.parent
@@ -747,8 +781,11 @@ class _SheetReader:
         self.epoch = workbook.epoch
         self.percent_styles = percent_styles
         self.on_row = on_row
+        # The first few merged ranges, to name them, and how many there are.
         self.merged: list[str] = []
+        self.merged_count = 0
         self.columns: dict[str, int] = {}
+        self.depth = 0
         self.row_number = 0
         self.column = 0
         # The row being read; None between rows, where cells are not data.
@@ -767,15 +804,26 @@ class _SheetReader:
         expat.StartElementHandler = self._start
         expat.EndElementHandler = self._end
         expat.CharacterDataHandler = self._data
+        since_tag_end = 0
         try:
             while chunk := source.read(self.CHUNK):
+                end = chunk.rfind(b">")
+                since_tag_end = since_tag_end + len(chunk) if end < 0 else len(chunk) - end - 1
+                if since_tag_end > self.MAX_TOKEN:
+                    raise WorkbookRefused(
+                        f"Sheet {self.title} holds over {self.MAX_TOKEN // 1024 // 1024} MB "
+                        "without a break, which no spreadsheet program writes. Save it again "
+                        "from Excel."
+                    )
                 parser.feed(chunk)
             parser.close()
         finally:
-            # The handlers tie the parser to this reader and the rows read so
-            # far: let them go now, even when the sheet is refused part-way.
+            # The parser and this reader (and through it the rows read so
+            # far) refer to each other: part them now, even when the sheet is
+            # refused part-way, rather than wait for the cycle collector.
             expat.StartElementHandler = expat.EndElementHandler = None
             expat.CharacterDataHandler = None
+            parser.target = parser._target = None
 
     def close(self) -> None:
         """Called by the parser when the document ends."""
@@ -783,6 +831,7 @@ class _SheetReader:
     # Run once or twice per cell, so kept lean: few method calls on the common path.
 
     def _start(self, tag: str, attributes: dict) -> None:
+        self.depth += 1
         if tag == _CELL:
             self.attributes = attributes
             self.value = ""
@@ -798,7 +847,14 @@ class _SheetReader:
         elif tag == _FORMULA:
             self.formula = True
         elif tag == _MERGE:
-            self.merged.append(attributes.get("ref", ""))
+            self.merged_count += 1
+            if len(self.merged) < 3:
+                self.merged.append(attributes.get("ref", ""))
+        elif self.depth > self.MAX_DEPTH:
+            raise WorkbookRefused(
+                f"Sheet {self.title} nests its parts more than {self.MAX_DEPTH} deep, which no "
+                "spreadsheet program writes. Save it again from Excel."
+            )
 
     def _data(self, text: str) -> None:
         if self.text is not None:
@@ -807,11 +863,12 @@ class _SheetReader:
             if self.length > self.MAX_CELL_TEXT:
                 raise WorkbookRefused(
                     f"Sheet {self.title} row {self.row_number} has a cell longer than the "
-                    f"{self.MAX_CELL_TEXT:,} characters Excel allows, so the file was not made "
-                    "by Excel. Save it again from Excel."
+                    f"{self.MAX_CELL_TEXT:,} characters Excel allows in one cell. Shorten it, "
+                    "or move the text elsewhere."
                 )
 
     def _end(self, tag: str) -> None:
+        self.depth -= 1
         if tag == _CELL:
             if self.cells is None:
                 return
@@ -821,7 +878,9 @@ class _SheetReader:
                 letters = coordinate.rstrip("0123456789")
                 column = self.columns.get(letters)
                 if column is None:
-                    column = self.columns[letters] = column_index_from_string(letters)
+                    column = column_index_from_string(letters)
+                    if len(self.columns) < self.MAX_CACHED_COLUMNS:
+                        self.columns[letters] = column
             else:
                 column = self.column + 1
             self.column = column
@@ -910,7 +969,9 @@ def read_workbook(data: bytes) -> Book:
         with warnings.catch_warnings():
             # openpyxl warns about features it drops (data validation, etc.).
             warnings.simplefilter("ignore")
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            reader = _WorkbookReader(io.BytesIO(data), read_only=True, data_only=True)
+            reader.read()
+            workbook = reader.wb
             try:
                 return _read_sheets(workbook)
             finally:
@@ -1003,9 +1064,11 @@ def _read_sheet(workbook, worksheet, kind, percent_styles, cells_left) -> tuple[
     reader = _SheetReader(worksheet, percent_styles, keep)
     with worksheet._get_source() as source:
         reader.read(source)
-    if reader.merged:
+    if reader.merged_count:
+        more = reader.merged_count - len(reader.merged)
+        ranges = ", ".join(reader.merged) + (f" and {more:,} more" if more else "")
         raise WorkbookRefused(
-            f"Sheet {worksheet.title} has merged cells ({', '.join(reader.merged[:3])}), which "
+            f"Sheet {worksheet.title} has merged cells ({ranges}), which "
             "hide values from the import. Select the sheet, choose Home > Merge & Center > "
             "Unmerge Cells, fill in each row, and upload again."
         )
@@ -2657,7 +2720,7 @@ def confirm_run(run: ImportRun, *, user=None, reason: str = "") -> ImportPlan:
 
 
 def cancel_run(run: ImportRun) -> None:
-    if run.outcome == ImportRun.Outcome.PREVIEWED:
+    if run.is_pending:
         _finish(run, ImportRun.Outcome.CANCELLED, "Cancelled: nothing was written.")
 
 

@@ -750,16 +750,16 @@ class ImportRun(models.Model):
         return timezone.now() - datetime.timedelta(hours=settings.IMPORT_PREVIEW_HOURS)
 
     @property
+    def is_pending(self) -> bool:
+        """An admin preview not yet confirmed or cancelled (command-line previews end at once)."""
+        return self.outcome == self.Outcome.PREVIEWED and self.finished_at is None
+
+    @property
     def awaits_confirmation(self) -> bool:
-        """An admin preview that can still be confirmed or cancelled."""
-        return self._open_preview and self.created_at >= self.preview_cutoff()
+        """A pending preview that can still be confirmed."""
+        return self.is_pending and self.created_at >= self.preview_cutoff()
 
     @property
     def preview_expired(self) -> bool:
-        """An admin preview left unconfirmed for longer than IMPORT_PREVIEW_HOURS."""
-        return self._open_preview and self.created_at < self.preview_cutoff()
-
-    @property
-    def _open_preview(self) -> bool:
-        # Command-line previews finish at once; admin previews wait for the analyst.
-        return self.outcome == self.Outcome.PREVIEWED and self.finished_at is None
+        """A pending preview left unconfirmed for longer than IMPORT_PREVIEW_HOURS."""
+        return self.is_pending and self.created_at < self.preview_cutoff()

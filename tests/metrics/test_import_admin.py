@@ -157,6 +157,9 @@ def test_a_command_line_preview_shown_in_the_admin_is_a_preview_only(client, ana
     page = client.get(preview_url(run)).content.decode()
     assert "Preview only: 1 change(s)." in page
     assert "no longer be confirmed" not in page and "Confirm import" not in page
+    client.post(reverse("admin:metrics_kpi_import_cancel", args=[run.pk]))
+    run.refresh_from_db()
+    assert run.outcome == ImportRun.Outcome.PREVIEWED
 
 
 def test_confirm_asks_for_a_fresh_preview_when_the_data_changed(client, analyst, assessments):

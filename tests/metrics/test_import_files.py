@@ -13,6 +13,7 @@ import zipfile
 
 import pytest
 from django.test import override_settings
+from openpyxl.worksheet._reader import WorkSheetParser
 
 from metrics import importer
 from metrics.importer import WorkbookRefused
@@ -123,7 +124,7 @@ def test_a_sheet_missing_a_required_heading_is_refused():
 
 
 def test_a_zip_bomb_by_compression_ratio_is_refused_before_openpyxl_opens_it(monkeypatch):
-    monkeypatch.setattr(importer, "load_workbook", _must_not_open)
+    monkeypatch.setattr(importer._WorkbookReader, "read", _must_not_open)
     data = good_workbook()
     bomb = rezip(data, {sheet_path(data, "Actuals"): b"<" + b"\x00" * (8 * 1024 * 1024)})
     assert len(bomb) < 100 * 1024
@@ -132,7 +133,7 @@ def test_a_zip_bomb_by_compression_ratio_is_refused_before_openpyxl_opens_it(mon
 
 
 def test_a_zip_declaring_a_huge_uncompressed_size_is_refused_unread(monkeypatch):
-    monkeypatch.setattr(importer, "load_workbook", _must_not_open)
+    monkeypatch.setattr(importer._WorkbookReader, "read", _must_not_open)
     data = good_workbook()
     lying = declare_size(data, sheet_path(data, "Actuals"), 3_900_000_000)
     assert "unpacks to" in refused(lying)
@@ -279,6 +280,33 @@ def test_one_merged_range_covering_the_sheet_is_refused(assessments):
     assert "merged cells (A1:XFD1048576)" in message and "Unmerge" in message
 
 
+def test_thousands_of_merged_ranges_are_refused_naming_the_first_few(assessments):
+    merges = "".join(f'<mergeCell ref="A{n}:B{n}"/>' for n in range(3, 10_003))
+    data = actuals_sheet(
+        f"<row r='2'>{CODE_IN_A2}</row></sheetData><mergeCells>{merges}</mergeCells><sheetData>"
+    )
+    assert "merged cells (A3:B3, A4:B4, A5:B5 and 9,997 more)" in refused(data)
+
+
+def test_a_sheet_without_a_dimension_is_parsed_once_by_the_import_alone(assessments, monkeypatch):
+    # openpyxl would read such a sheet whole just to find its size.
+    monkeypatch.setattr(WorkSheetParser, "parse_dimensions", _must_not_open)
+    data = actuals_sheet(f'<row r="2">{CODE_IN_A2}<c r="B2"><v>80</v></c></row>')
+    assert b"<dimension" not in member(data, sheet_path(data, "Actuals"))
+    assert [c.values["value"] for c in importer.preview(data).changes] == [80]
+
+
+def test_elements_nested_deeper_than_any_sheet_are_refused(assessments):
+    nested = "<x>" * 100_000 + "</x>" * 100_000
+    assert "nests its parts more than 64 deep" in refused(actuals_sheet(nested))
+
+
+def test_a_megabyte_without_a_tag_end_is_refused_before_the_parser_chews_on_it(assessments):
+    text = "".join(random.Random(7).choices(string.ascii_letters, k=2 * 1024 * 1024))
+    long_attribute = f'<row r="2" spans="{text}">{CODE_IN_A2}</row>'
+    assert "holds over 1 MB without a break" in refused(actuals_sheet(long_attribute))
+
+
 def test_a_sheet_xml_that_is_not_xml_is_refused_as_damaged(assessments):
     data = good_workbook()
     assert "could not be read" in refused(rezip(data, {sheet_path(data, "Actuals"): b"<row><c>"}))
@@ -288,7 +316,7 @@ def test_any_error_inside_openpyxl_is_caught_at_the_boundary(monkeypatch):
     def broken(*args, **kwargs):
         raise KeyError("xl/styles.xml")
 
-    monkeypatch.setattr(importer, "load_workbook", broken)
+    monkeypatch.setattr(importer._WorkbookReader, "read", broken)
     assert "could not be read" in refused(good_workbook())
 
 
