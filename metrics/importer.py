@@ -71,6 +71,10 @@ MAX_ZIP_MEMBERS = 1000
 MAX_COLUMNS = 1000
 # Members smaller than this cannot be a bomb, whatever their compression ratio.
 RATIO_CHECKED_FROM = 1024 * 1024
+# The longest run of a part with no ">". No tag or text a spreadsheet program
+# writes comes near it, and the expat bundled with Python before 3.11.9 takes
+# time growing with the square of a token's length when it is fed in pieces.
+MAX_XML_TOKEN = 1024 * 1024
 # The header row may sit under a few title rows, as in real trackers.
 HEADER_SEARCH_ROWS = 10
 # Largest figure a DecimalField(max_digits=12, decimal_places=4) holds.
@@ -670,7 +674,11 @@ def check_file(data: bytes) -> None:
             "new copy."
         ) from error
     with archive:
-        members = archive.infolist()
+        _check_members(archive)
+
+
+def _check_members(archive: zipfile.ZipFile) -> None:
+    members = archive.infolist()
     names = {member.filename for member in members}
     lowered = {name.lower() for name in names}
     if len(members) > MAX_ZIP_MEMBERS:
@@ -716,6 +724,28 @@ def check_file(data: bytes) -> None:
                 f"unpacked (the limit is {ratio_limit}), which is how a zip bomb works. A real "
                 "workbook compresses far less."
             )
+    for member in members:
+        if member.file_size > MAX_XML_TOKEN and _longest_token(archive, member) > MAX_XML_TOKEN:
+            raise WorkbookRefused(
+                f"The file is refused: its part {member.filename} holds over "
+                f"{MAX_XML_TOKEN // 1024 // 1024} MB without a break, which no spreadsheet "
+                f"program writes. {_SAVE_AS_XLSX.capitalize()}."
+            )
+
+
+def _longest_token(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> int:
+    """The longest run of a part with no ">", read a piece at a time."""
+    longest = run = 0
+    with archive.open(member) as part:
+        while piece := part.read(64 * 1024):
+            first = piece.find(b">")
+            if first < 0:
+                run += len(piece)
+            else:
+                longest = max(longest, run + first)
+                run = len(piece) - piece.rfind(b">") - 1
+            longest = max(longest, run)
+    return longest
 
 
 class _Worksheet(ReadOnlyWorksheet):
@@ -765,10 +795,6 @@ class _SheetReader:
     MAX_CELL_TEXT = 32767
     # A sheet's elements nest about six deep; expat keeps a frame per level.
     MAX_DEPTH = 64
-    # The longest run of the file with no ">": no tag or text of a real sheet
-    # comes near it, and the expat bundled with older Pythons re-reads a long
-    # token on every chunk it is fed, which takes time growing with its square.
-    MAX_TOKEN = 1024 * 1024
     # Distinct column letters remembered; more are worked out each time.
     MAX_CACHED_COLUMNS = 4096
 
@@ -804,17 +830,8 @@ class _SheetReader:
         expat.StartElementHandler = self._start
         expat.EndElementHandler = self._end
         expat.CharacterDataHandler = self._data
-        since_tag_end = 0
         try:
             while chunk := source.read(self.CHUNK):
-                end = chunk.rfind(b">")
-                since_tag_end = since_tag_end + len(chunk) if end < 0 else len(chunk) - end - 1
-                if since_tag_end > self.MAX_TOKEN:
-                    raise WorkbookRefused(
-                        f"Sheet {self.title} holds over {self.MAX_TOKEN // 1024 // 1024} MB "
-                        "without a break, which no spreadsheet program writes. Save it again "
-                        "from Excel."
-                    )
                 parser.feed(chunk)
             parser.close()
         finally:
