@@ -34,6 +34,7 @@ import io
 import re
 import warnings
 import zipfile
+import zlib
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -642,6 +643,13 @@ def _not_a_zip(data: bytes) -> str:
     return f"The file is not an Excel workbook (.xlsx). If it opens in Excel, {_SAVE_AS_XLSX}."
 
 
+_DAMAGED = (
+    "The file is damaged or incomplete (parts of the workbook are missing or garbled, as "
+    "happens when a download or copy is cut short). Save it again from Excel and upload the "
+    "new copy."
+)
+
+
 def check_file(data: bytes) -> None:
     """Refuse a file that is not a plain, sensibly sized .xlsx, before any XML is parsed.
 
@@ -668,13 +676,13 @@ def check_file(data: bytes) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as error:
-        raise WorkbookRefused(
-            "The file is damaged or incomplete (the end of the workbook is missing, as happens "
-            "when a download or copy is cut short). Save it again from Excel and upload the "
-            "new copy."
-        ) from error
+        raise WorkbookRefused(_DAMAGED) from error
     with archive:
-        _check_members(archive)
+        try:
+            _check_members(archive)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as error:
+            # Raised while a large part is read through for _longest_token.
+            raise WorkbookRefused(_DAMAGED) from error
 
 
 def _check_members(archive: zipfile.ZipFile) -> None:

@@ -306,6 +306,19 @@ def unbroken_text(megabytes: int) -> str:
     return "".join(random.Random(7).choices(string.ascii_letters, k=megabytes * 1024 * 1024))
 
 
+def test_a_large_part_garbled_inside_the_zip_is_refused_as_damaged(assessments):
+    rng = random.Random(8)
+    padding = "".join(
+        f'<x a="{"".join(rng.choices(string.ascii_letters, k=12))}"/>' for _ in range(80_000)
+    )
+    data = actuals_sheet(f"<row r='2'>{CODE_IN_A2}</row>{padding}")
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo(sheet_path(data, "Actuals"))
+    assert info.file_size > 1024 * 1024
+    middle = info.header_offset + 100 + info.compress_size // 2
+    garbled = data[:middle] + bytes(64) + data[middle + 64 :]
+    assert "damaged or incomplete" in refused(garbled)
+
+
 def test_a_megabyte_without_a_tag_end_is_refused_before_any_parser_chews_on_it(assessments):
     long_attribute = f'<row r="2" spans="{unbroken_text(2)}">{CODE_IN_A2}</row>'
     message = refused(actuals_sheet(long_attribute))
