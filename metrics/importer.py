@@ -655,7 +655,8 @@ def check_file(data: bytes) -> None:
 
     Sizes are checked from the zip's own directory: Python's zipfile never
     inflates a member past its declared size, so these checks bound the
-    memory openpyxl can use.
+    memory openpyxl can use. Parts over a megabyte are then read through
+    once, a piece at a time, for a run no parser should be fed.
     """
     if not data:
         raise WorkbookRefused("The file is empty (0 bytes): save the workbook again and upload it.")
@@ -857,6 +858,11 @@ class _SheetReader:
 
     def _start(self, tag: str, attributes: dict) -> None:
         self.depth += 1
+        if self.depth > self.MAX_DEPTH:
+            raise WorkbookRefused(
+                f"Sheet {self.title} nests its parts more than {self.MAX_DEPTH} deep, which no "
+                "spreadsheet program writes. Save it again from Excel."
+            )
         if tag == _CELL:
             self.attributes = attributes
             self.value = ""
@@ -875,11 +881,6 @@ class _SheetReader:
             self.merged_count += 1
             if len(self.merged) < 3:
                 self.merged.append(attributes.get("ref", ""))
-        elif self.depth > self.MAX_DEPTH:
-            raise WorkbookRefused(
-                f"Sheet {self.title} nests its parts more than {self.MAX_DEPTH} deep, which no "
-                "spreadsheet program writes. Save it again from Excel."
-            )
 
     def _data(self, text: str) -> None:
         if self.text is not None:
