@@ -1,16 +1,15 @@
 import datetime
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, models
+from django.db import models
 from django.db.models import F, Min, Prefetch, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from metrics import periods, rag
-from priorities.models import Action, Officer, Plan, PriorityArea
+from priorities.models import Officer, Plan, PriorityArea
 
 
 def _decimals(value: Decimal) -> int:
@@ -28,43 +27,6 @@ def _first_of_month(field: str, name: str) -> models.CheckConstraint:
     )
 
 
-@dataclass(frozen=True)
-class KpiRow:
-    """One KPI's position for a period, as every page and export shows it."""
-
-    kpi: "Kpi"
-    period: datetime.date
-    actual: "Actual | None"
-    target: rag.Step | None
-    status: rag.Status
-    previous: Decimal | None
-    direction: rag.Direction | None
-    last_year: Decimal | None
-    direction_year: rag.Direction | None
-    trajectory: rag.Trajectory
-
-    @property
-    def value(self) -> Decimal | None:
-        return None if self.actual is None else self.actual.value
-
-    @property
-    def period_label(self) -> str:
-        return self.kpi.period_label(self.period)
-
-    @property
-    def value_display(self) -> str:
-        return rag.fmt(self.value, self.kpi.decimal_places)
-
-    @property
-    def target_display(self) -> str:
-        return self.target.describe(self.kpi.decimal_places) if self.target else ""
-
-
-# How far back a board read fetches actuals: six quarters for the trajectory
-# of a quarterly KPI, plus the months until its latest quarter end.
-_LOOKBACK_MONTHS = (rag.TRAJECTORY_WINDOW - 1) * 3 + 2
-
-
 class KpiQuerySet(models.QuerySet):
     def for_plan(self, plan: Plan) -> "KpiQuerySet":
         return self.filter(areas__plan=plan).distinct()
@@ -79,7 +41,7 @@ class KpiQuerySet(models.QuerySet):
     def with_figures(
         self, since: datetime.date | None = None, until: datetime.date | None = None
     ) -> "KpiQuerySet":
-        """Prefetch what ``Kpi.board_row`` needs: targets, areas and the actuals in a range.
+        """Prefetch what ``summary.kpi_row`` needs: targets, areas and the actuals in a range.
 
         The actuals land in ``recent_actuals``; a range keeps a board read
         small, no range fetches the whole history. Four queries in all.
@@ -99,103 +61,15 @@ class KpiQuerySet(models.QuerySet):
             )
         )
 
-    def for_board(
-        self, period: datetime.date, *, today: datetime.date | None = None
-    ) -> list[KpiRow]:
-        """Every KPI's actual, target, status, direction and trajectory for a period.
-
-        A quarterly KPI is read at the latest quarter ending in or before the
-        period. Four queries whatever the number of KPIs and months.
-        """
-        today = today or timezone.localdate()
-        since = periods.add_months(period, -max(12, _LOOKBACK_MONTHS))
-        kpis = self.with_figures(since, period)
-        return [kpi.board_row(period, today=today) for kpi in kpis]
-
     def with_history(self) -> "KpiQuerySet":
         """Each KPI's whole history: every figure, target step and benchmark, in order.
 
-        What a trajectory chart and its data table show; ``board_row`` works
+        What a trajectory chart and its data table show; ``summary.kpi_row`` works
         on it too. Five queries whatever the number of KPIs and months.
         """
         return self.with_figures().prefetch_related(
             Prefetch("benchmarks", queryset=Benchmark.objects.order_by("comparator", "period"))
         )
-
-
-def data_stamp() -> str:
-    """A token that changes whenever anything a board page shows changes. One query.
-
-    Every write (page, admin, import, seed) leaves a history row, so the
-    newest history ids of the models behind the board pages move with it.
-    Board pages cache their rendering under this token.
-    """
-    tables = [
-        model.history.model._meta.db_table
-        for model in (Actual, Target, Kpi, Benchmark, Action, PriorityArea, Plan, Officer)
-    ]
-    quote = connection.ops.quote_name
-    selects = ", ".join(f"(SELECT MAX(history_id) FROM {quote(table)})" for table in tables)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {selects}")
-        return "-".join(str(value or 0) for value in cursor.fetchone())
-
-
-@dataclass(frozen=True)
-class AreaSummary:
-    area: PriorityArea
-    rows: list[KpiRow]
-    rollup: rag.Rollup
-
-
-@dataclass(frozen=True)
-class PlanSummary:
-    plan: Plan
-    period: datetime.date
-    areas: list[AreaSummary]
-    rows: list[KpiRow]
-    rollup: rag.Rollup
-
-
-def summarise_plan(
-    plan: Plan, period: datetime.date, *, today: datetime.date | None = None
-) -> PlanSummary:
-    """The plan's KPIs for a period, rolled up by priority area and for the whole plan.
-
-    Each area takes the worst RAG of its KPIs and counts the actions overdue
-    at the end of the period (or today, for the current month); the plan
-    rolls up every KPI once and every overdue action. Five queries.
-    """
-    today = today or timezone.localdate()
-    rows = Kpi.objects.for_plan(plan).order_by("code").for_board(period, today=today)
-    # Actions are judged at the end of the period viewed, so last year's
-    # board pages read as they did then.
-    as_of = min(today, periods.add_months(period, 1) - datetime.timedelta(days=1))
-    areas = list(
-        PriorityArea.objects.filter(plan=plan)
-        .select_related("responsible_officer")
-        .with_overdue_actions(as_of)
-        .order_by("number")
-    )
-    by_area: dict[int, list[KpiRow]] = {area.pk: [] for area in areas}
-    for row in rows:
-        for area in row.kpi.areas.all():
-            if area.pk in by_area:
-                by_area[area.pk].append(row)
-    summaries = [
-        AreaSummary(
-            area=area,
-            rows=by_area[area.pk],
-            rollup=rag.roll_up(
-                [row.status for row in by_area[area.pk]], overdue_actions=area.overdue_actions
-            ),
-        )
-        for area in areas
-    ]
-    rollup = rag.roll_up(
-        [row.status for row in rows], overdue_actions=sum(a.overdue_actions for a in areas)
-    )
-    return PlanSummary(plan=plan, period=period, areas=summaries, rows=rows, rollup=rollup)
 
 
 class Kpi(models.Model):
@@ -399,38 +273,6 @@ class Kpi(models.Model):
             reporting_from=self.reporting_from or self.first_reported,
         )
 
-    def rows(self, months: list[datetime.date], *, today: datetime.date) -> list[KpiRow]:
-        """A row for each period, from a KPI fetched ``with_figures()``: its series over time."""
-        return [self.board_row(month, today=today) for month in months]
-
-    def board_row(self, period: datetime.date, *, today: datetime.date) -> KpiRow:
-        """Work out the row from prefetched targets and ``recent_actuals``."""
-        rule, steps = self.rule, self.steps
-        at = self.reporting_period(period)
-        by_period = {actual.period: actual for actual in self.recent_actuals}
-        values = {p: actual.value for p, actual in by_period.items()}
-        actual = by_period.get(at)
-        target = rag.target_in_force(steps, at)
-        if actual is None:
-            status = self.missing_status(at, today=today)
-        else:
-            status = rag.performance_status(actual.value, target, rule)
-        previous = values.get(periods.add_months(at, -rule.interval))
-        last_year = values.get(periods.add_months(at, -12))
-        current = actual.value if actual else None
-        return KpiRow(
-            kpi=self,
-            period=at,
-            actual=actual,
-            target=target,
-            status=status,
-            previous=previous,
-            direction=rag.direction(current, previous, rule),
-            last_year=last_year,
-            direction_year=rag.direction(current, last_year, rule),
-            trajectory=rag.trajectory(values, steps, at, rule),
-        )
-
 
 class Target(models.Model):
     """A target in force from a month until the next step for the same KPI."""
@@ -540,89 +382,6 @@ class Actual(models.Model):
         if self.numerator is None or not self.denominator:
             return None
         return Decimal(self.numerator) * 100 / Decimal(self.denominator)
-
-
-@dataclass(frozen=True)
-class Change:
-    """One saved change to a record, as the change histories show it."""
-
-    when: datetime.datetime
-    who: str
-    fields: list[tuple[str, str, str]]  # (Field label, before, after); before "" when new
-    reason: str = ""
-    record: str = ""
-    kind: str = "Changed"  # "Added", "Changed" or "Deleted"
-
-    def __str__(self) -> str:
-        edits = (
-            "; ".join(
-                f"{label.lower()} {old} to {new}" if old else f"{label.lower()} {new}"
-                for label, old, new in self.fields
-            )
-            or self.kind.lower()
-        )
-        return f"{edits} by {self.who} on {timezone.localtime(self.when):%-d %b %Y}"
-
-
-_KINDS = {"+": "Added", "~": "Changed", "-": "Deleted"}
-_LONG_TEXT = 80
-ACTUAL_HISTORY_FIELDS = [
-    "value", "numerator", "denominator", "what_data_tells_us", "issues_and_risks",
-    "evidence_of_impact",
-]  # fmt: skip
-
-
-def _shown(value) -> str:
-    if value is None or value == "":
-        return "(empty)"
-    if isinstance(value, Decimal):
-        return f"{value.normalize():f}"
-    if isinstance(value, datetime.date):
-        return periods.month_label(value) if value.day == 1 else f"{value:%-d %b %Y}"
-    text = str(value)
-    return text if len(text) <= _LONG_TEXT else text[: _LONG_TEXT - 1] + "…"
-
-
-def record_changes(history, fields: list[str], *, name=lambda record: "") -> list[Change]:
-    """Describe each historical record against the one before it, newest first.
-
-    ``history`` is a simple-history queryset for one or more records; only
-    the named fields are compared, so version bumps and timestamps stay
-    quiet. ``name`` labels the record a change belongs to. One query.
-    """
-    records = history.select_related("history_user").order_by("history_date", "history_id")
-    previous: dict[int, object] = {}
-    changes = []
-    for record in records:
-        before = previous.get(record.id)
-        previous[record.id] = record
-        edits = []
-        for field in fields:
-            old = getattr(before, field) if before is not None else None
-            new = getattr(record, field)
-            if before is None and new in (None, ""):
-                continue
-            if before is None or old != new:
-                label = str(record._meta.get_field(field).verbose_name).capitalize()
-                edits.append((label, "" if before is None else _shown(old), _shown(new)))
-        kind = _KINDS.get(record.history_type, "Changed")
-        if edits or kind == "Deleted":
-            who = record.history_user.get_username() if record.history_user else "data load"
-            changes.append(
-                Change(
-                    record.history_date,
-                    who,
-                    edits if kind != "Deleted" else [],
-                    record.history_change_reason or "",
-                    name(record),
-                    kind,
-                )
-            )
-    return list(reversed(changes))
-
-
-def actual_changes(history) -> list[Change]:
-    return record_changes(history, ACTUAL_HISTORY_FIELDS)
 
 
 class Benchmark(models.Model):

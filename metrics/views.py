@@ -10,9 +10,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from metrics import periods, rag
+from metrics import periods, rag, summary
+from metrics.changes import actual_changes
 from metrics.forms import ActualForm
-from metrics.models import Actual, Kpi, PeriodLock, actual_changes
+from metrics.models import Actual, Kpi, PeriodLock
 from metrics.services import PeriodLocked, StaleEdit, save_actual
 from priorities import roles
 from priorities.models import Action, PriorityArea
@@ -152,7 +153,9 @@ def kpi_entry(request: HttpRequest, pk: int, period: datetime.date) -> HttpRespo
 
     step = 3 if kpi.is_quarterly else 1
     recent = [periods.add_months(period, -step * n) for n in range(11, -1, -1)]
-    series = Kpi.objects.with_figures(recent[0], period).get(pk=kpi.pk).rows(recent, today=today)
+    series = summary.kpi_rows(
+        Kpi.objects.with_figures(recent[0], period).get(pk=kpi.pk), recent, today=today
+    )
     return render(
         request,
         "metrics/kpi_entry.html",
@@ -193,4 +196,4 @@ def _refused_as_stale(request, form: ActualForm, current: Actual, **form_kwargs)
 
 
 def _row_for(kpi: Kpi, period: datetime.date, today: datetime.date):
-    return Kpi.objects.filter(pk=kpi.pk).for_board(period, today=today)[0]
+    return summary.for_board(Kpi.objects.filter(pk=kpi.pk), period, today=today)[0]

@@ -13,7 +13,8 @@ from functools import cached_property
 from django.http import Http404
 
 from metrics import periods, rag
-from metrics.models import Actual, Kpi, KpiRow, PlanSummary
+from metrics.models import Actual, Kpi
+from metrics.summary import KpiRow, PlanSummary, actions_judged_on, kpi_row
 from priorities.models import Action, Plan, PriorityArea
 from reports import charts
 
@@ -143,14 +144,6 @@ def months_by_year(
     for month in months:
         years.setdefault(month.year, []).append(MonthLink(month, month in have))
     return list(years.items())
-
-
-def actions_judged_on(period: datetime.date, today: datetime.date) -> datetime.date:
-    """The day actions are judged overdue for a period: its last day, or today if sooner.
-
-    The same day ``summarise_plan`` uses, so an area page agrees with the overview.
-    """
-    return min(today, periods.add_months(period, 1) - datetime.timedelta(days=1))
 
 
 # The overview ----------------------------------------------------------------
@@ -465,7 +458,7 @@ def reporting_periods(kpi: Kpi, until: datetime.date) -> list[datetime.date]:
 
 def kpi_series(kpi: Kpi, until: datetime.date, *, today: datetime.date) -> list[KpiRow]:
     """The KPI's row for each period up to ``until``, from a KPI fetched ``with_history()``."""
-    return [kpi.board_row(period, today=today) for period in reporting_periods(kpi, until)]
+    return [kpi_row(kpi, period, today=today) for period in reporting_periods(kpi, until)]
 
 
 def commentary(kpi: Kpi, until: datetime.date) -> list[Actual]:
@@ -524,7 +517,7 @@ def area_report(
     marks = completed_marks(actions, on, area)
     panels = []
     for kpi in kpis:
-        row = kpi.board_row(period, today=today)
+        row = kpi_row(kpi, period, today=today)
         panels.append(KpiPanel(row, chart_for(kpi, row, until=period, actions=marks), scope))
     rollup = rag.roll_up(
         [panel.row.status for panel in panels],

@@ -6,7 +6,8 @@ same row in Python, so no query runs per change.
 """
 
 from metrics import periods
-from metrics.models import ACTUAL_HISTORY_FIELDS, Actual, Change, Kpi, Target, record_changes
+from metrics.changes import ACTUAL_HISTORY_FIELDS, Change, record_changes
+from metrics.models import Actual, Kpi, Target
 
 KPI_FIELDS = [
     "code",

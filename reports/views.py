@@ -18,7 +18,9 @@ from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
 
 from metrics import periods
-from metrics.models import Kpi, data_stamp, summarise_plan
+from metrics.models import Kpi
+from metrics.stamps import data_stamp
+from metrics.summary import actions_judged_on, kpi_row, summarise_plan
 from priorities.models import Action, Plan, PriorityArea
 from reports import board, charts, history
 from reports.filters import KpiFilterForm, owners_of
@@ -90,7 +92,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "period": choice.period,
             "notice": choice.notice,
             "years": board.months_by_year(board.selectable_months(plan, with_data), with_data),
-            "judged_on": board.actions_judged_on(choice.period, today),
+            "judged_on": actions_judged_on(choice.period, today),
             **_lazy(build, "summary", "plan_line", "areas", "form", "table"),
             **_cache_key_parts(request, today),
         },
@@ -194,10 +196,10 @@ def kpi_detail(request: HttpRequest, pk: int) -> HttpResponse:
     reported = [actual.period for actual in kpi.recent_actuals]
     choice = board.choose_period(request.GET.get("period"), reported, today=today)
     period = choice.period
-    row = kpi.board_row(period, today=today)
+    row = kpi_row(kpi, period, today=today)
 
     areas = sorted(kpi.areas.all(), key=lambda a: (a.plan.start or today, a.number))
-    on = board.actions_judged_on(period, today)
+    on = actions_judged_on(period, today)
     completed = Action.objects.filter(
         area__in=[a.pk for a in areas], completed_date__isnull=False, completed_date__lte=on
     ).select_related("area")

@@ -13,8 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from metrics.models import Actual, Kpi, summarise_plan
+from metrics.models import Actual, Kpi
 from metrics.rag import Status
+from metrics.summary import summarise_plan
 from priorities import roles
 from priorities.models import Action, Plan, PriorityArea
 from tests.factories import (

@@ -5,7 +5,8 @@ from django.utils import timezone
 
 from metrics import periods, rag
 from metrics.importer import escape_cell_text
-from metrics.models import Kpi, KpiRow
+from metrics.models import Kpi
+from metrics.summary import KpiRow, for_board
 from priorities.models import Plan
 
 COLUMNS = ["code", "title", "period", "actual", "target", "status", "direction", "trajectory"]
@@ -54,7 +55,7 @@ class Command(BaseCommand):
             except Plan.DoesNotExist as error:
                 ids = ", ".join(f"{p.pk} ({p.title})" for p in Plan.objects.all()) or "none"
                 raise CommandError(f"--plan: there is no plan {plan}. Plans: {ids}.") from error
-        rows = [_csv_row(row) for row in kpis.order_by("code").for_board(month)]
+        rows = [_csv_row(row) for row in for_board(kpis.order_by("code"), month)]
 
         if format == "csv":
             writer = csv.writer(self.stdout, lineterminator="\n")

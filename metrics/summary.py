@@ -1,0 +1,166 @@
+"""Board reads: each KPI's position for a period, rolled up by area and plan.
+
+What every board page, export and the ``status`` command shows is worked out
+here from prefetched querysets, through the one RAG engine in ``metrics.rag``.
+"""
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils import timezone
+
+from metrics import periods, rag
+from metrics.models import Actual, Kpi
+from priorities.models import Plan, PriorityArea
+
+
+@dataclass(frozen=True)
+class KpiRow:
+    """One KPI's position for a period, as every page and export shows it."""
+
+    kpi: Kpi
+    period: datetime.date
+    actual: Actual | None
+    target: rag.Step | None
+    status: rag.Status
+    previous: Decimal | None
+    direction: rag.Direction | None
+    last_year: Decimal | None
+    direction_year: rag.Direction | None
+    trajectory: rag.Trajectory
+
+    @property
+    def value(self) -> Decimal | None:
+        return None if self.actual is None else self.actual.value
+
+    @property
+    def period_label(self) -> str:
+        return self.kpi.period_label(self.period)
+
+    @property
+    def value_display(self) -> str:
+        return rag.fmt(self.value, self.kpi.decimal_places)
+
+    @property
+    def target_display(self) -> str:
+        return self.target.describe(self.kpi.decimal_places) if self.target else ""
+
+
+# How far back a board read fetches actuals: six quarters for the trajectory
+# of a quarterly KPI, plus the months until its latest quarter end.
+_LOOKBACK_MONTHS = (rag.TRAJECTORY_WINDOW - 1) * 3 + 2
+
+
+def actions_judged_on(period: datetime.date, today: datetime.date) -> datetime.date:
+    """The day actions are judged overdue for a period: its last day, or today if sooner.
+
+    Every board page, count and export asks here, so an area page agrees with
+    the overview and last year's pages read as they did then.
+    """
+    return min(today, periods.add_months(period, 1) - datetime.timedelta(days=1))
+
+
+def kpi_row(kpi: Kpi, period: datetime.date, *, today: datetime.date) -> KpiRow:
+    """A KPI's row for a period, from its prefetched targets and ``recent_actuals``.
+
+    ``kpi`` comes from ``Kpi.objects.with_figures()``, which also annotates
+    ``first_reported`` for the "no data" or "overdue" decision.
+    """
+    rule, steps = kpi.rule, kpi.steps
+    at = kpi.reporting_period(period)
+    by_period = {actual.period: actual for actual in kpi.recent_actuals}
+    values = {p: actual.value for p, actual in by_period.items()}
+    actual = by_period.get(at)
+    target = rag.target_in_force(steps, at)
+    if actual is None:
+        status = kpi.missing_status(at, today=today)
+    else:
+        status = rag.performance_status(actual.value, target, rule)
+    previous = values.get(periods.add_months(at, -rule.interval))
+    last_year = values.get(periods.add_months(at, -12))
+    current = actual.value if actual else None
+    return KpiRow(
+        kpi=kpi,
+        period=at,
+        actual=actual,
+        target=target,
+        status=status,
+        previous=previous,
+        direction=rag.direction(current, previous, rule),
+        last_year=last_year,
+        direction_year=rag.direction(current, last_year, rule),
+        trajectory=rag.trajectory(values, steps, at, rule),
+    )
+
+
+def kpi_rows(kpi: Kpi, months: Iterable[datetime.date], *, today: datetime.date) -> list[KpiRow]:
+    """A row for each period: a KPI's series over time (``kpi`` as for ``kpi_row``)."""
+    return [kpi_row(kpi, month, today=today) for month in months]
+
+
+def for_board(kpis, period: datetime.date, *, today: datetime.date | None = None) -> list[KpiRow]:
+    """Every KPI's actual, target, status, direction and trajectory for a period.
+
+    ``kpis`` is a Kpi queryset, filtered and ordered as the caller wants. A
+    quarterly KPI is read at the latest quarter ending in or before the
+    period. Four queries whatever the number of KPIs and months.
+    """
+    today = today or timezone.localdate()
+    since = periods.add_months(period, -max(12, _LOOKBACK_MONTHS))
+    return [kpi_row(kpi, period, today=today) for kpi in kpis.with_figures(since, period)]
+
+
+@dataclass(frozen=True)
+class AreaSummary:
+    area: PriorityArea
+    rows: list[KpiRow]
+    rollup: rag.Rollup
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    plan: Plan
+    period: datetime.date
+    areas: list[AreaSummary]
+    rows: list[KpiRow]
+    rollup: rag.Rollup
+
+
+def summarise_plan(
+    plan: Plan, period: datetime.date, *, today: datetime.date | None = None
+) -> PlanSummary:
+    """The plan's KPIs for a period, rolled up by priority area and for the whole plan.
+
+    Each area takes the worst RAG of its KPIs and counts the actions overdue
+    on the day ``actions_judged_on`` gives; the plan rolls up every KPI once
+    and every overdue action. Five queries.
+    """
+    today = today or timezone.localdate()
+    rows = for_board(Kpi.objects.for_plan(plan).order_by("code"), period, today=today)
+    areas = list(
+        PriorityArea.objects.filter(plan=plan)
+        .select_related("responsible_officer")
+        .with_overdue_actions(actions_judged_on(period, today))
+        .order_by("number")
+    )
+    by_area: dict[int, list[KpiRow]] = {area.pk: [] for area in areas}
+    for row in rows:
+        for area in row.kpi.areas.all():
+            if area.pk in by_area:
+                by_area[area.pk].append(row)
+    summaries = [
+        AreaSummary(
+            area=area,
+            rows=by_area[area.pk],
+            rollup=rag.roll_up(
+                [row.status for row in by_area[area.pk]], overdue_actions=area.overdue_actions
+            ),
+        )
+        for area in areas
+    ]
+    rollup = rag.roll_up(
+        [row.status for row in rows], overdue_actions=sum(a.overdue_actions for a in areas)
+    )
+    return PlanSummary(plan=plan, period=period, areas=summaries, rows=rows, rollup=rollup)
