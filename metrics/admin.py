@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from metrics import importer
+from metrics import importer, services
 from metrics.models import Actual, Benchmark, ImportRun, Kpi, PeriodLock, Target
 from priorities import roles
 from priorities.admin import VersionedAdmin, VersionedForm
@@ -27,30 +27,36 @@ def _check_figures(form: forms.ModelForm, names: list[str]) -> None:
             form.add_error(name, problem)
 
 
+SAVED_FIELDS = [
+    "value", "numerator", "denominator", "what_data_tells_us", "issues_and_risks",
+    "evidence_of_impact", "source",
+]  # fmt: skip
+
+
 class ActualForm(VersionedForm):
     class Meta:
         model = Actual
-        fields = [
-            "kpi", "period", "value", "numerator", "denominator", "what_data_tells_us",
-            "issues_and_risks", "evidence_of_impact", "source",
-        ]  # fmt: skip
-
-    def clean(self):
-        data = super().clean()
-        kpi = data.get("kpi")
-        if kpi is not None:
-            problems = kpi.value_problems(
-                data.get("value"), data.get("numerator"), data.get("denominator")
-            )
-            for name, message in problems.items():
-                self.add_error(name, message)
-        return data
+        fields = ["kpi", "period", *SAVED_FIELDS]
 
     def reason_needed(self, data: dict) -> str | None:
-        period = data.get("period")
-        if period and PeriodLock.is_locked(period, PeriodLock.objects.locked_through()):
-            return "This period is locked: give a reason for changing it."
-        return None
+        # The figure rules themselves are Actual.clean's, run by the model form.
+        kpi, period = (
+            data.get("kpi") or self.instance_kpi,
+            data.get("period") or (self.instance.period if self.instance.pk else None),
+        )
+        if kpi is None or period is None:
+            return None
+        return PeriodLock.refusal(
+            period,
+            kpi.period_label(period),
+            locked_through=PeriodLock.objects.locked_through(),
+            may_change=True,
+            reason="",
+        )
+
+    @property
+    def instance_kpi(self) -> Kpi | None:
+        return self.instance.kpi if self.instance.kpi_id else None
 
 
 class TargetForm(forms.ModelForm):
@@ -277,9 +283,23 @@ class ActualAdmin(VersionedAdmin):
     readonly_fields = ["updated_by", "updated_at"]
     date_hierarchy = "period"
 
+    def get_readonly_fields(self, request, obj=None):
+        # A figure belongs to its KPI and month: to move one, delete it and add it again.
+        fields = super().get_readonly_fields(request, obj)
+        return [*fields, "kpi", "period"] if obj is not None else fields
+
     def save_model(self, request, obj, form, change):
-        obj.updated_by = request.user
-        super().save_model(request, obj, form, change)
+        # Through the one service, like the entry page: lock, stale check, rules, history.
+        data = form.cleaned_data
+        saved = services.save_actual(
+            kpi=obj.kpi,
+            period=obj.period,
+            user=request.user,
+            expected_version=data.get("seen_version") if change else None,
+            reason=data.get("change_reason", ""),
+            **{name: data[name] for name in form.changed_data if name in SAVED_FIELDS},
+        )
+        obj.pk, obj.version = saved.pk, saved.version
 
 
 @admin.register(Benchmark)

@@ -1,6 +1,8 @@
+import datetime
+
 from django import forms
 
-from metrics.models import Kpi
+from metrics.models import Actual, Kpi, PeriodLock
 
 
 class ActualForm(forms.Form):
@@ -28,9 +30,19 @@ class ActualForm(forms.Form):
         help_text="Recorded in the change history.",
     )
 
-    def __init__(self, *args, kpi: Kpi, needs_reason: bool, period_problem: str | None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        kpi: Kpi,
+        period: datetime.date,
+        locked_through: datetime.date | None,
+        today: datetime.date,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
-        self.kpi, self.needs_reason, self.period_problem = kpi, needs_reason, period_problem
+        self.kpi, self.period, self.locked_through = kpi, period, locked_through
+        self.needs_reason = PeriodLock.is_locked(period, locked_through)
+        self.period_problem = kpi.period_problem(period, today=today)
         self.uses_ratio = bool(kpi.numerator_label and kpi.denominator_label)
         if self.uses_ratio:
             self.fields["numerator"].label = kpi.numerator_label
@@ -54,15 +66,26 @@ class ActualForm(forms.Form):
                     max_whole_digits=too_big,
                     max_decimal_places=f"Enter the {name} as a whole number.",
                 )
-        if not needs_reason:
+        if not self.needs_reason:
             del self.fields["reason"]
 
     def clean(self):
         data = super().clean()
         if self.period_problem:
             raise forms.ValidationError(self.period_problem)
-        if self.needs_reason and not data.get("reason", "").strip():
-            self.add_error("reason", "Give a reason: this period is locked.")
+        if self.needs_reason and (
+            refusal := PeriodLock.refusal(
+                self.period,
+                self.kpi.period_label(self.period),
+                locked_through=self.locked_through,
+                may_change=True,
+                reason=data.get("reason", ""),
+            )
+        ):
+            self.add_error("reason", refusal)
+        texts = {name: data.get(name, "") for name in Actual.COMMENTARY}
+        for field, message in Actual.text_problems(texts).items():
+            self.add_error(field, message)
         if {"value", "numerator", "denominator"} & set(self.errors):
             return data  # not numbers: those messages say what to fix
         value, numerator, denominator = (data.get(f) for f in ("value", "numerator", "denominator"))

@@ -1,10 +1,12 @@
 import datetime
+import unicodedata
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Min, Prefetch, Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -17,6 +19,11 @@ def _decimals(value: Decimal) -> int:
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
+_FIGURES = ("value", "numerator", "denominator")
+# Unicode categories that print nothing: format, control, unassigned, private use.
+_INVISIBLE = {"Cf", "Cc", "Cn", "Co", "Cs"}
+
+
 def _first_of_month(field: str, name: str) -> models.CheckConstraint:
     return models.CheckConstraint(
         # Written as text matching rather than __day=1, which SQLite can only
@@ -25,6 +32,23 @@ def _first_of_month(field: str, name: str) -> models.CheckConstraint:
         name=name,
         violation_error_message="A period is a month: enter the first day of the month.",
     )
+
+
+def _count_problems(numerator: Decimal, denominator: Decimal) -> dict[str, str]:
+    problems = {}
+    if numerator < 0:
+        problems["numerator"] = "Enter a numerator of 0 or more."
+    elif numerator != numerator.to_integral_value():
+        problems["numerator"] = "Enter the numerator as a whole number."
+    if denominator <= 0:
+        problems["denominator"] = "Enter a denominator above 0."
+    elif denominator != denominator.to_integral_value():
+        problems["denominator"] = "Enter the denominator as a whole number."
+    elif numerator > denominator and "numerator" not in problems:
+        problems["numerator"] = (
+            f"The numerator ({numerator:f}) cannot be more than the denominator ({denominator:f})."
+        )
+    return problems
 
 
 class KpiQuerySet(models.QuerySet):
@@ -94,7 +118,11 @@ class Kpi(models.Model):
         MONTHLY = "monthly", "Monthly"
         QUARTERLY = "quarterly", "Quarterly"
 
-    code = models.CharField(max_length=30, unique=True)
+    code = models.CharField(
+        max_length=30,
+        unique=True,
+        help_text="Unique whatever its case, spacing or invisible characters, e.g. PI.426.",
+    )
     title = models.CharField(max_length=300)
     definition = models.TextField(blank=True)
     unit = models.CharField(max_length=20, choices=Unit.choices, default=Unit.PERCENT)
@@ -136,6 +164,11 @@ class Kpi(models.Model):
         verbose_name_plural = "KPIs"
         ordering = ["code"]
         constraints = [
+            models.UniqueConstraint(
+                Upper("code"),
+                name="kpi_code_unique_ignoring_case",
+                violation_error_message="Another KPI already has this code.",
+            ),
             models.CheckConstraint(
                 condition=Q(decimal_places__lte=4),
                 name="kpi_decimal_places_max_4",
@@ -150,6 +183,23 @@ class Kpi(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
+
+    def clean(self) -> None:
+        self.code = self.normalise_code(self.code)
+        if self.reporting_from and (problem := periods.month_problem(self.reporting_from)):
+            raise ValidationError({"reporting_from": problem})
+
+    @staticmethod
+    def normalise_code(text: str) -> str:
+        """A KPI code as stored: compatible forms folded, no invisible characters or outer spaces.
+
+        A full-width "PI.426", " PI.426 " and "PI.426" with a zero-width space
+        are all PI.426; case is kept as typed, but two codes may not differ by
+        case alone (the kpi_code_unique_ignoring_case constraint).
+        """
+        folded = unicodedata.normalize("NFKC", text or "")
+        visible = "".join(ch for ch in folded if unicodedata.category(ch) not in _INVISIBLE)
+        return " ".join(visible.split())
 
     @property
     def is_quarterly(self) -> bool:
@@ -167,45 +217,61 @@ class Kpi(models.Model):
         """What is wrong with a figure for this KPI, by field, in words a user can act on.
 
         The one place these rules live: the entry form, the admin and the
-        workbook importer all ask here.
+        workbook importer all ask here. Given a value and the counts, the
+        value must be what the counts give at the KPI's decimal places.
         """
-        problems = {}
-        places = self.decimal_places
-        if value is not None:
-            if self.unit == self.Unit.PERCENT and not 0 <= value <= 100:
-                problems["value"] = "Enter a percentage between 0 and 100, for example 90.3."
-            elif value < 0:
-                problems["value"] = f"Enter a {self.get_unit_display().lower()} of 0 or more."
-            elif _decimals(value) > places:
-                plural = "" if places == 1 else "s"
-                example = rag.fmt(Decimal("12.345"), places)
-                problems["value"] = (
-                    f"Enter the value with no more than {places} decimal place{plural}, "
-                    f"for example {example}."
-                )
+        problems = {
+            name: too_big
+            for name, number in (
+                ("value", value),
+                ("numerator", numerator),
+                ("denominator", denominator),
+            )
+            if (too_big := Actual.size_problem(number))
+        }
+        if "value" not in problems and (problem := self._value_problem(value)):
+            problems["value"] = problem
         if (numerator is None) != (denominator is None):
             missing = "denominator" if denominator is None else "numerator"
             problems[missing] = f"Enter the {missing} as well, or leave both empty."
-        elif numerator is not None:
-            if numerator < 0:
-                problems["numerator"] = "Enter a numerator of 0 or more."
-            elif numerator != numerator.to_integral_value():
-                problems["numerator"] = "Enter the numerator as a whole number."
-            if denominator <= 0:
-                problems["denominator"] = "Enter a denominator above 0."
-            elif denominator != denominator.to_integral_value():
-                problems["denominator"] = "Enter the denominator as a whole number."
-            elif numerator > denominator and "numerator" not in problems:
-                problems["numerator"] = (
-                    f"The numerator ({numerator:f}) cannot be more than the denominator "
-                    f"({denominator:f})."
-                )
+        elif numerator is not None and not {"numerator", "denominator"} & set(problems):
+            problems.update(_count_problems(numerator, denominator))
+            if value is not None and not problems:
+                worked_out = self.value_from_ratio(numerator, denominator)
+                if rag.quantize(value, self.decimal_places) != worked_out:
+                    places = self.decimal_places
+                    problems["value"] = (
+                        f"The value {rag.fmt(value, places)} does not match "
+                        f"{numerator:f} out of {denominator:f}, which gives "
+                        f"{rag.fmt(worked_out, places)}: correct the value or the counts."
+                    )
         return problems
 
+    def _value_problem(self, value: Decimal | None) -> str | None:
+        places = self.decimal_places
+        if value is None:
+            return None
+        if self.unit == self.Unit.PERCENT and not 0 <= value <= 100:
+            return "Enter a percentage between 0 and 100, for example 90.3."
+        if value < 0:
+            return f"Enter a {self.get_unit_display().lower()} of 0 or more."
+        if _decimals(value) > places:
+            plural = "" if places == 1 else "s"
+            example = rag.fmt(Decimal("12.345"), places)
+            return (
+                f"Enter the value with no more than {places} decimal place{plural}, "
+                f"for example {example}."
+            )
+        return None
+
     def period_problem(self, period: datetime.date, *, today: datetime.date) -> str | None:
-        """Why a figure cannot be recorded for this period, or None if it can."""
-        if period.day != 1:
-            return "A period is a month: use the first day of the month."
+        """Why a figure cannot be recorded for this period, or None if it can.
+
+        The one rule for the months a KPI may record, asked by the entry page,
+        the data admin and the workbook import alike.
+        """
+        if problem := periods.month_problem(period):
+            return problem
         if self.is_quarterly and not periods.is_quarter_end(period):
             return (
                 f"{self.code} is quarterly: record it on the quarter's last month "
@@ -314,6 +380,10 @@ class Target(models.Model):
             level = f"{self.value}"
         return f"{self.kpi.code} from {periods.month_label(self.starts)}: {level}"
 
+    def clean(self) -> None:
+        if self.starts and (problem := periods.month_problem(self.starts)):
+            raise ValidationError({"starts": problem})
+
     @property
     def step(self) -> rag.Step:
         return rag.Step(starts=self.starts, value=self.value, lower=self.lower, upper=self.upper)
@@ -338,6 +408,10 @@ class Actual(models.Model):
         default=1, help_text="Goes up by one on every change, so a stale edit can be refused."
     )
     history = HistoricalRecords()
+
+    # The three questions each figure answers; a page of text each at most.
+    COMMENTARY = ("what_data_tells_us", "issues_and_risks", "evidence_of_impact")
+    COMMENTARY_MAX_LENGTH = 5000
 
     class Meta:
         ordering = ["kpi", "period"]
@@ -372,10 +446,38 @@ class Actual(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
-        if self.kpi_id and self.kpi.is_quarterly and not periods.is_quarter_end(self.period):
-            raise ValidationError(
-                {"period": "A quarterly value is stored on the quarter's last month."}
-            )
+        """The figure rules every write path applies (``metrics.services.save_actual``)."""
+        if not self.kpi_id:
+            return
+        problems = {}
+        if self.period and (
+            problem := self.kpi.period_problem(self.period, today=timezone.localdate())
+        ):
+            problems["period"] = problem
+        problems |= self.kpi.value_problems(self.value, self.numerator, self.denominator)
+        problems |= self.text_problems({name: getattr(self, name) for name in self.COMMENTARY})
+        if problems:
+            raise ValidationError(problems)
+
+    @classmethod
+    def size_problem(cls, number: Decimal | None) -> str | None:
+        """A figure too large to store, from the value field's own digits."""
+        field = cls._meta.get_field("value")
+        limit = Decimal(10) ** (field.max_digits - field.decimal_places)
+        if number is not None and abs(number) >= limit:
+            return f"Enter a number below {limit:,}."
+        return None
+
+    @classmethod
+    def text_problems(cls, texts: dict[str, str]) -> dict[str, str]:
+        """Commentary and source longer than they may be, by field."""
+        limits = {name: cls.COMMENTARY_MAX_LENGTH for name in cls.COMMENTARY}
+        limits["source"] = cls._meta.get_field("source").max_length
+        return {
+            name: f"Shorten this to {limits[name]:,} characters or fewer."
+            for name, text in texts.items()
+            if name in limits and len(text or "") > limits[name]
+        }
 
     @property
     def ratio_percent(self) -> Decimal | None:
@@ -408,6 +510,10 @@ class Benchmark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kpi.code} {self.get_comparator_display()} {periods.month_label(self.period)}"
+
+    def clean(self) -> None:
+        if self.period and (problem := periods.month_problem(self.period)):
+            raise ValidationError({"period": problem})
 
 
 class PeriodLockQuerySet(models.QuerySet):
@@ -453,9 +559,37 @@ class PeriodLock(models.Model):
             return "All periods open"
         return f"Locked up to {periods.month_label(self.locked_through)}"
 
+    def clean(self) -> None:
+        if self.locked_through and (problem := periods.month_problem(self.locked_through)):
+            raise ValidationError({"locked_through": problem})
+
     @staticmethod
     def is_locked(period: datetime.date, locked_through: datetime.date | None) -> bool:
         return locked_through is not None and period <= locked_through
+
+    @staticmethod
+    def refusal(
+        period: datetime.date,
+        label: str,
+        *,
+        locked_through: datetime.date | None,
+        may_change: bool,
+        reason: str,
+    ) -> str | None:
+        """Why a change to ``period`` is refused by the lock in force, or None.
+
+        The one lock rule: the entry page, the data admin and the import ask
+        here. Locked months change only by someone who may change them
+        (``roles.edits_everything``), and only with a reason for the history.
+        """
+        if not PeriodLock.is_locked(period, locked_through):
+            return None
+        closed = f"{label} is locked (closed up to {periods.month_label(locked_through)})"
+        if not may_change:
+            return f"{closed}: ask a performance analyst to change it."
+        if not reason.strip():
+            return f"{closed}: give a reason for the change."
+        return None
 
 
 class ImportRun(models.Model):

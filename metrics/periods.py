@@ -28,8 +28,19 @@ def is_period(day: datetime.date) -> bool:
     return day.day == 1
 
 
+# The first and last months a date can be in, as month indexes.
+_FIRST_MONTH = datetime.date.min.year * 12
+_LAST_MONTH = datetime.date.max.year * 12 + 11
+
+
 def add_months(period: datetime.date, months: int) -> datetime.date:
-    index = period.year * 12 + period.month - 1 + months
+    """The period ``months`` after (or before) this one.
+
+    Held at the first and last months a date can have, so arithmetic on any
+    date the database can hold never fails: nothing the service writes comes
+    near those ends (``month_problem``).
+    """
+    index = min(max(period.year * 12 + period.month - 1 + months, _FIRST_MONTH), _LAST_MONTH)
     return datetime.date(index // 12, index % 12 + 1, 1)
 
 
@@ -91,9 +102,23 @@ def parse_month(text: str) -> datetime.date:
 
 
 def check_year(day: datetime.date) -> datetime.date:
-    if not MIN_YEAR <= day.year <= MAX_YEAR:
-        raise ValueError(f"{day.year} is not a year this service records: check the date.")
+    if problem := year_problem(day):
+        raise ValueError(problem)
     return day
+
+
+def year_problem(day: datetime.date) -> str | None:
+    """Why a date is outside the years this service records, or None."""
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        return f"{day.year} is not a year this service records: check the date."
+    return None
+
+
+def month_problem(day: datetime.date) -> str | None:
+    """Why a date cannot be a period (the first of a month, in a sensible year), or None."""
+    if day.day != 1:
+        return "A period is a month: enter the first day of the month."
+    return year_problem(day)
 
 
 def parse_quarter(text: str) -> datetime.date:

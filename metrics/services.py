@@ -226,20 +226,21 @@ def save_actual(
     figure yet). The row is locked while it is checked and written, so of
     two people saving the same figure one succeeds and the other gets
     StaleEdit with what is now stored. Raises PeriodLocked when the period is
-    locked and ``user`` may not change locked periods, or gives no reason.
+    locked and ``user`` may not change locked periods, or gives no reason, and
+    ValidationError (by field) when the figure breaks a rule of ``Actual.clean``.
+    The entry page and the data admin both save through here.
     """
     with transaction.atomic():
         # Read the lock inside the transaction that writes, so a lock made
         # a moment ago is seen.
-        locked = PeriodLock.is_locked(period, PeriodLock.objects.locked_through())
-        if locked and not roles.edits_everything(user):
-            raise PeriodLocked(
-                f"{kpi.period_label(period)} is locked: ask a performance analyst to change it."
-            )
-        if locked and not reason.strip():
-            raise PeriodLocked(
-                f"{kpi.period_label(period)} is locked: give a reason for the change."
-            )
+        if refusal := PeriodLock.refusal(
+            period,
+            kpi.period_label(period),
+            locked_through=PeriodLock.objects.locked_through(),
+            may_change=roles.edits_everything(user),
+            reason=reason,
+        ):
+            raise PeriodLocked(refusal)
         actual = Actual.objects.select_for_update().filter(kpi=kpi, period=period).first()
         if actual is None:
             if expected_version:
@@ -249,6 +250,7 @@ def save_actual(
             raise StaleEdit(actual)
         for name, value in fields.items():
             setattr(actual, name, value)
+        actual.full_clean(exclude=["kpi", "period", "version"], validate_unique=False)
         actual.updated_by = user
         actual._change_reason = reason.strip() or None
         try:

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -99,21 +99,23 @@ def kpi_entry(request: HttpRequest, pk: int, period: datetime.date) -> HttpRespo
     kpi = _get_kpi_for_editor(request, pk)
     today = timezone.localdate()
     actual = Actual.objects.filter(kpi=kpi, period=period).select_related("updated_by").first()
-    locked = PeriodLock.is_locked(period, PeriodLock.objects.locked_through())
+    locked_through = PeriodLock.objects.locked_through()
+    locked = PeriodLock.is_locked(period, locked_through)
     may_change_locked = roles.edits_everything(request.user)
     if locked and not may_change_locked and request.method == "POST":
-        messages.error(
-            request,
-            f"{kpi.period_label(period)} is locked after the board meeting, so it cannot be "
-            "changed here. Ask a performance analyst if a figure is wrong.",
+        refusal = PeriodLock.refusal(
+            period,
+            kpi.period_label(period),
+            locked_through=locked_through,
+            may_change=False,
+            reason="",
         )
+        messages.error(request, refusal)
         return redirect(request.path)
 
-    form_kwargs = {
-        "kpi": kpi,
-        "needs_reason": locked and may_change_locked,
-        "period_problem": kpi.period_problem(period, today=today),
-    }
+    # Only those who may change a locked month see the form for one; the
+    # form asks them for a reason.
+    form_kwargs = {"kpi": kpi, "period": period, "locked_through": locked_through, "today": today}
     if request.method == "POST":
         form = ActualForm(request.POST, **form_kwargs)
         if form.is_valid():
@@ -133,6 +135,9 @@ def kpi_entry(request: HttpRequest, pk: int, period: datetime.date) -> HttpRespo
                 form = _refused_as_stale(request, form, stale.current, **form_kwargs)
             except PeriodLocked as error:
                 form.add_error(None, str(error))
+            except ValidationError as error:
+                for name, problems in error.message_dict.items():
+                    form.add_error(name if name in form.fields else None, problems)
             else:
                 row = _row_for(kpi, period, today)
                 messages.success(
@@ -151,7 +156,7 @@ def kpi_entry(request: HttpRequest, pk: int, period: datetime.date) -> HttpRespo
             initial.update({name: getattr(actual, name) for name in COMMENTARY})
         form = ActualForm(initial=initial, **form_kwargs)
 
-    step = 3 if kpi.is_quarterly else 1
+    step = kpi.rule.interval
     recent = [periods.add_months(period, -step * n) for n in range(11, -1, -1)]
     series = summary.kpi_rows(
         Kpi.objects.with_figures(recent[0], period).get(pk=kpi.pk), recent, today=today

@@ -2,7 +2,9 @@ from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from priorities import services
 from priorities.models import Action, Officer, Plan, PriorityArea
+from priorities.services import DATE_MOVED_WITHOUT_REASON
 
 
 class VersionedForm(forms.ModelForm):
@@ -79,7 +81,7 @@ class ActionForm(VersionedForm):
         moved = self.instance.pk and (
             data.get("current_delivery_date") != self.instance.current_delivery_date
         )
-        return "Say why the delivery date has moved: it is recorded." if moved else None
+        return DATE_MOVED_WITHOUT_REASON if moved else None
 
 
 class PriorityAreaInline(admin.TabularInline):
@@ -152,11 +154,18 @@ class ActionAdmin(VersionedAdmin):
             fields = [*fields, "original_delivery_date"]
         return fields
 
-    def history_change_reason(self, form) -> str | None:
-        why = super().history_change_reason(form)
-        old = form.instance.__class__.objects.filter(pk=form.instance.pk).first()
-        if old is not None and form.cleaned_data.get("current_delivery_date") != (
-            old.current_delivery_date
-        ):
-            return old.date_change_reason(form.cleaned_data["current_delivery_date"], why or "")
-        return why
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj._history_user = request.user
+            return super().save_model(request, obj, form, change)
+        # Changes go through the one service, which records a moved date's
+        # old and new days with the reason given.
+        fields = ActionForm.Meta.fields
+        services.update_action(
+            pk=obj.pk,
+            user=request.user,
+            expected_version=form.cleaned_data.get("seen_version"),
+            why=form.cleaned_data.get("change_reason", ""),
+            **{name: form.cleaned_data[name] for name in form.changed_data if name in fields},
+        )
+        obj.refresh_from_db()

@@ -1,6 +1,7 @@
 from django import forms
 
 from priorities.models import Action
+from priorities.services import DATE_MOVED_WITHOUT_REASON
 
 DATE_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d %B %Y", "%d %b %Y"]
 
@@ -47,16 +48,8 @@ class ActionUpdateForm(forms.Form):
         moved = data.get("current_delivery_date") != self.action.current_delivery_date
         reason = data.get("date_change_reason", "").strip()
         if "current_delivery_date" in data and moved and not reason:
-            self.add_error(
-                "date_change_reason", "Say why the delivery date has moved: it is recorded."
-            )
-        completed = data.get("completed_date")
-        if data.get("status") == Action.Status.COMPLETED:
-            if completed and completed > self.today:
-                self.add_error("completed_date", "The date completed cannot be in the future.")
-            data["completed_date"] = completed or self.action.completed_date or self.today
-        elif completed:
-            self.add_error(
-                "completed_date", "Only give a date completed when the status is Completed."
-            )
+            self.add_error("date_change_reason", DATE_MOVED_WITHOUT_REASON)
+        if data.get("status") == Action.Status.COMPLETED and not data.get("completed_date"):
+            # The date it was marked completed, unless the owner says otherwise.
+            data["completed_date"] = self.action.completed_date or self.today
         return data

@@ -1,9 +1,18 @@
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
+
+from metrics import periods
+
+ORIGINAL_DATE_FIXED = (
+    "The original delivery date of an action is never changed: "
+    "set the current delivery date instead."
+)
 
 
 class Plan(models.Model):
@@ -144,10 +153,7 @@ class Action(models.Model):
                 self._loaded_original_date = stored.first()
             loaded = self._loaded_original_date
             if loaded is not None and self.original_delivery_date != loaded:
-                raise ValueError(
-                    "The original delivery date of an action is never changed; "
-                    "set the current delivery date instead."
-                )
+                raise ValueError(ORIGINAL_DATE_FIXED)
             self.version += 1
         super().save(*args, **kwargs)
         self._loaded_original_date = self.original_delivery_date
@@ -157,6 +163,34 @@ class Action(models.Model):
         instance = super().from_db(db, field_names, values)
         instance._loaded_original_date = instance.__dict__.get("original_delivery_date")
         return instance
+
+    def clean(self) -> None:
+        """The action rules every write path applies (``priorities.services.update_action``)."""
+        problems = {
+            name: problem
+            for name in ("original_delivery_date", "current_delivery_date", "completed_date")
+            if (day := getattr(self, name)) and (problem := periods.year_problem(day))
+        }
+        if "completed_date" not in problems and (problem := self._completion_problem()):
+            problems["completed_date"] = problem
+        loaded = getattr(self, "_loaded_original_date", None)
+        if self.pk and loaded is not None and self.original_delivery_date != loaded:
+            problems["original_delivery_date"] = ORIGINAL_DATE_FIXED
+        if problems:
+            raise ValidationError(problems)
+
+    def _completion_problem(self) -> str | None:
+        if self.status != self.Status.COMPLETED:
+            return (
+                "Only give a date completed when the status is Completed."
+                if self.completed_date
+                else None
+            )
+        if self.completed_date is None:
+            return "Give the date the action was completed."
+        if self.completed_date > timezone.localdate():
+            return "The date completed cannot be in the future."
+        return None
 
     def date_change_reason(self, new_date: datetime.date | None, why: str) -> str:
         """How a moved delivery date is recorded in the history: from, to, and why."""

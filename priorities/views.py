@@ -1,23 +1,19 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from priorities import roles
+from priorities import roles, services
 from priorities.forms import ActionUpdateForm
 from priorities.models import Action
 
 UPDATED = ["status", "current_delivery_date", "completed_date", "evidence_of_impact"]
 
 
-def _get_action_for_editor(request: HttpRequest, pk: int, *, lock: bool = False) -> Action:
+def _get_action_for_editor(request: HttpRequest, pk: int) -> Action:
     """The action, if this user may update it; 403 otherwise."""
-    actions = Action.objects.select_related("owner", "area__plan")
-    if lock:
-        actions = actions.select_for_update(of=("self",))
-    action = get_object_or_404(actions, pk=pk)
+    action = get_object_or_404(Action.objects.select_related("owner", "area__plan"), pk=pk)
     if not roles.can_edit_owned_by(request.user, action.owner.user_id if action.owner else None):
         raise PermissionDenied("You can only update the actions your post owns.")
     return action
@@ -29,17 +25,25 @@ def action_update(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = ActionUpdateForm(request.POST, action=action, today=today)
         if form.is_valid():
-            with transaction.atomic():
-                action = _get_action_for_editor(request, pk, lock=True)
-                form.action = action
-                if form.cleaned_data["version"] != action.version:
-                    form.add_error(None, _stale_message(action))
-                else:
-                    _apply(action, form.cleaned_data, request.user)
-                    messages.success(
-                        request, f"Saved action {action.ref}: {action.get_status_display()}."
-                    )
-                    return redirect("action-update", pk=action.pk)
+            data = form.cleaned_data
+            try:
+                action = services.update_action(
+                    pk=action.pk,
+                    user=request.user,
+                    expected_version=data["version"],
+                    why=data["date_change_reason"],
+                    **{name: data[name] for name in UPDATED},
+                )
+            except services.StaleAction as stale:
+                form.add_error(None, _stale_message(stale.current))
+            except ValidationError as error:
+                for name, problems in error.message_dict.items():
+                    form.add_error(name if name in form.fields else None, problems)
+            else:
+                messages.success(
+                    request, f"Saved action {action.ref}: {action.get_status_display()}."
+                )
+                return redirect("action-update", pk=action.pk)
     else:
         form = ActionUpdateForm(
             initial={name: getattr(action, name) for name in [*UPDATED, "version"]},
@@ -56,21 +60,6 @@ def action_update(request: HttpRequest, pk: int) -> HttpResponse:
         "priorities/action_update.html",
         {"action": action, "form": form, "revisions": revisions, "today": today},
     )
-
-
-def _apply(action: Action, data: dict, user) -> None:
-    reason = None
-    if data["current_delivery_date"] != action.current_delivery_date:
-        reason = action.date_change_reason(
-            data["current_delivery_date"], data["date_change_reason"]
-        )
-    for name in UPDATED:
-        setattr(action, name, data[name])
-    if action.status != Action.Status.COMPLETED:
-        action.completed_date = None
-    action._change_reason = reason
-    action._history_user = user
-    action.save()
 
 
 def _stale_message(action: Action) -> str:

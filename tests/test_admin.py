@@ -152,7 +152,9 @@ def test_admin_change_to_a_locked_month_needs_a_reason_and_records_it(client, an
     PeriodLock.objects.create(locked_through="2021-06-01")
     url = reverse("admin:metrics_actual_change", args=[actual.pk])
     response = client.post(url, _actual_form(actual, value="90.3"))
-    assert "This period is locked: give a reason" in response.content.decode()
+    assert "Jan 2021 is locked (closed up to Jun 2021): give a reason for the change." in (
+        response.content.decode()
+    )
     response = client.post(url, _actual_form(actual, value="90.3", change_reason="Audit fix"))
     assert response.status_code == 302
     assert actual.history.latest().history_change_reason == "Audit fix"

@@ -214,7 +214,8 @@ def test_head_of_service_cannot_change_a_locked_period(client, head, kpi):
     assert "Oct 2026 is locked after the board meeting" in page
     assert '<form method="post" novalidate>' not in page
     response = client.post(entry(kpi), form_data(value="99", version=str(actual.version)))
-    assert "is locked after the board meeting" in client.get(response["Location"]).content.decode()
+    refusal = "Oct 2026 is locked (closed up to Oct 2026): ask a performance analyst to change it."
+    assert refusal in client.get(response["Location"]).content.decode()
     assert Actual.objects.get(pk=actual.pk).value == Decimal("90.1")
 
 
@@ -224,7 +225,7 @@ def test_analyst_changing_a_locked_period_must_give_a_reason_which_is_recorded(c
     PeriodLock.objects.create(locked_through=OCT_2026)
     client.force_login(analyst)
     page = client.post(entry(kpi), form_data(value="90.3", version=str(actual.version))).content
-    assert b"Give a reason: this period is locked." in page
+    assert b"Oct 2026 is locked (closed up to Oct 2026): give a reason for the change." in page
     assert Actual.objects.get(pk=actual.pk).value == Decimal("90.1")
     client.post(
         entry(kpi),
