@@ -51,6 +51,11 @@ def _count_problems(numerator: Decimal, denominator: Decimal) -> dict[str, str]:
     return problems
 
 
+def _in_service_years(field: str) -> Q:
+    """Rows dated within the years the service records (a direct write may have put others)."""
+    return Q(**{f"{field}__range": (periods.first_period(), periods.last_period())})
+
+
 class KpiQuerySet(models.QuerySet):
     def for_plan(self, plan: Plan) -> "KpiQuerySet":
         return self.filter(areas__plan=plan).distinct()
@@ -60,7 +65,9 @@ class KpiQuerySet(models.QuerySet):
 
     def with_first_reported(self) -> "KpiQuerySet":
         """Annotate ``first_reported``: the earliest period with a figure."""
-        return self.annotate(first_reported=Min("actuals__period"))
+        return self.annotate(
+            first_reported=Min("actuals__period", filter=_in_service_years("actuals__period"))
+        )
 
     def with_figures(
         self, since: datetime.date | None = None, until: datetime.date | None = None
@@ -70,7 +77,7 @@ class KpiQuerySet(models.QuerySet):
         The actuals land in ``recent_actuals``; a range keeps a board read
         small, no range fetches the whole history. Four queries in all.
         """
-        actuals = Actual.objects.order_by("period")
+        actuals = Actual.objects.shown_on_board().order_by("period")
         if since is not None:
             actuals = actuals.filter(period__gte=since)
         if until is not None:
@@ -79,7 +86,10 @@ class KpiQuerySet(models.QuerySet):
             self.select_related("owner")
             .with_first_reported()
             .prefetch_related(
-                Prefetch("targets", queryset=Target.objects.order_by("starts")),
+                Prefetch(
+                    "targets",
+                    queryset=Target.objects.filter(_in_service_years("starts")).order_by("starts"),
+                ),
                 Prefetch("actuals", queryset=actuals, to_attr="recent_actuals"),
                 Prefetch("areas", queryset=PriorityArea.objects.select_related("plan")),
             )
@@ -92,7 +102,12 @@ class KpiQuerySet(models.QuerySet):
         on it too. Five queries whatever the number of KPIs and months.
         """
         return self.with_figures().prefetch_related(
-            Prefetch("benchmarks", queryset=Benchmark.objects.order_by("comparator", "period"))
+            Prefetch(
+                "benchmarks",
+                queryset=Benchmark.objects.filter(_in_service_years("period")).order_by(
+                    "comparator", "period"
+                ),
+            )
         )
 
 
@@ -389,6 +404,12 @@ class Target(models.Model):
         return rag.Step(starts=self.starts, value=self.value, lower=self.lower, upper=self.upper)
 
 
+class ActualQuerySet(models.QuerySet):
+    def shown_on_board(self) -> "ActualQuerySet":
+        """Figures for months the service records; anything else is a stray direct write."""
+        return self.filter(_in_service_years("period"))
+
+
 class Actual(models.Model):
     # No index of its own: the unique (kpi, period) constraint below leads with it.
     kpi = models.ForeignKey(Kpi, on_delete=models.PROTECT, related_name="actuals", db_index=False)
@@ -408,6 +429,8 @@ class Actual(models.Model):
         default=1, help_text="Goes up by one on every change, so a stale edit can be refused."
     )
     history = HistoricalRecords()
+
+    objects = ActualQuerySet.as_manager()
 
     # The three questions each figure answers; a page of text each at most.
     COMMENTARY = ("what_data_tells_us", "issues_and_risks", "evidence_of_impact")

@@ -12,9 +12,10 @@ MONTH_NAMES = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ]  # fmt: skip
 
-# Dates outside these years are typing mistakes, and near the ends of the
-# calendar month arithmetic would overflow.
-MIN_YEAR, MAX_YEAR = 1900, 2999
+# Dates outside these years are typing mistakes ("2921" for 2021, a serial
+# number read as a year). Every write path refuses them (``year_problem``) and
+# board reads leave out anything a direct database write put outside them.
+MIN_YEAR, MAX_YEAR = 1990, 2099
 
 _ISO_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
 _QUARTER = re.compile(r"^\s*Q([1-4])\s+(\d{4})\s*/\s*(\d{2}|\d{4})\s*$", re.IGNORECASE)
@@ -33,6 +34,14 @@ _FIRST_MONTH = datetime.date.min.year * 12
 _LAST_MONTH = datetime.date.max.year * 12 + 11
 
 
+def first_period() -> datetime.date:
+    return datetime.date(MIN_YEAR, 1, 1)
+
+
+def last_period() -> datetime.date:
+    return datetime.date(MAX_YEAR, 12, 1)
+
+
 def add_months(period: datetime.date, months: int) -> datetime.date:
     """The period ``months`` after (or before) this one.
 
@@ -49,9 +58,9 @@ def months_between(start: datetime.date, end: datetime.date) -> int:
     return (end.year - start.year) * 12 + end.month - start.month
 
 
-def month_range(start: datetime.date, end: datetime.date) -> list[datetime.date]:
-    """Every period from start to end inclusive."""
-    return [add_months(start, n) for n in range(months_between(start, end) + 1)]
+def month_range(start: datetime.date, end: datetime.date, step: int = 1) -> list[datetime.date]:
+    """Every ``step``-th period from start to end inclusive."""
+    return [add_months(start, n) for n in range(0, months_between(start, end) + 1, step)]
 
 
 def financial_year(period: datetime.date) -> int:

@@ -76,6 +76,7 @@ def months_with_data(plan: Plan) -> list[datetime.date]:
     """Every month in which any of the plan's KPIs has a figure, oldest first. One query."""
     return list(
         Actual.objects.filter(kpi__areas__plan=plan)
+        .shown_on_board()
         .order_by("period")
         .values_list("period", flat=True)
         .distinct()
@@ -446,14 +447,10 @@ def reporting_periods(kpi: Kpi, until: datetime.date) -> list[datetime.date]:
     starts = [d for d in (kpi.reporting_from, kpi.first_reported) if d is not None]
     if not starts:
         return []
-    start = periods.month_start(min(starts))
+    start = max(periods.month_start(min(starts)), periods.first_period())
     if kpi.is_quarterly:
         start = periods.quarter_end(start)
-    found = []
-    while start <= until:
-        found.append(start)
-        start = periods.add_months(start, kpi.rule.interval)
-    return found
+    return periods.month_range(start, until, kpi.rule.interval)
 
 
 def kpi_series(kpi: Kpi, until: datetime.date, *, today: datetime.date) -> list[KpiRow]:

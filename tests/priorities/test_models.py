@@ -2,9 +2,11 @@ import datetime
 
 import pytest
 from django.db import IntegrityError, transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from priorities.models import Action
-from tests.factories import ActionFactory
+from priorities.models import Action, PriorityArea
+from tests.factories import ActionFactory, PriorityAreaFactory
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -41,3 +43,35 @@ def test_only_a_completed_action_has_a_completed_date():
     with pytest.raises(IntegrityError), transaction.atomic():
         ActionFactory(status=Action.Status.IN_PROGRESS, completed_date=D(2021, 3, 1))
     assert ActionFactory(status=Action.Status.COMPLETED, completed_date=D(2021, 3, 1)).pk
+
+
+# One overdue rule: the SQL the board counts with and Action.is_overdue agree.
+
+# A narrow window, so that dates often fall on the same day as each other.
+_days = st.dates(min_value=D(2021, 3, 28), max_value=D(2021, 4, 3))
+
+
+@st.composite
+def _actions(draw):
+    status = draw(st.sampled_from(Action.Status.values))
+    completed = draw(st.none() | _days) if status == Action.Status.COMPLETED else None
+    return {
+        "status": status,
+        "original_delivery_date": draw(st.none() | _days),
+        "current_delivery_date": draw(st.none() | _days),
+        "completed_date": completed,
+    }
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=st.lists(_actions(), min_size=1, max_size=8), on=_days)
+def test_the_board_count_of_overdue_actions_agrees_with_each_action(rows, on):
+    area = PriorityAreaFactory()
+    # Written without save() so that any combination the database can hold is tried.
+    Action.objects.bulk_create(
+        Action(area=area, ref=str(n), description="Generated", **row) for n, row in enumerate(rows)
+    )
+    counted = PriorityArea.objects.filter(pk=area.pk).with_overdue_actions(on).get().overdue_actions
+    assert counted == sum(action.is_overdue(on) for action in area.actions.all())
