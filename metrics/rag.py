@@ -111,13 +111,10 @@ class Step:
         return self.lower is not None and self.upper is not None
 
     def describe(self, places: int = 1, *, grouping: bool = True) -> str:
-        if self.is_band:
-            lower, upper = (
-                fmt(self.lower, places, grouping=grouping),
-                fmt(self.upper, places, grouping=grouping),
-            )
-            return f"{lower} to {upper}"
-        return fmt(self.value, places, grouping=grouping)
+        """The step without its unit; ``metrics.display.step`` is the one to call."""
+        from metrics import display  # Late: display builds on this module.
+
+        return display.step(self, places, grouping=grouping)
 
 
 @dataclass(frozen=True)
@@ -138,10 +135,10 @@ class Rule:
 
 
 def fmt(value: Decimal | None, places: int = 1, *, grouping: bool = True) -> str:
-    """A figure as reported: "3,222.0"; without grouping ("3222.0") for CSV."""
-    if value is None:
-        return ""
-    return f"{quantize(value, places):{',' if grouping else ''}.{places}f}"
+    """A bare number; ``metrics.display.number`` is the one to call."""
+    from metrics import display  # Late: display builds on this module.
+
+    return display.number(value, places, grouping=grouping)
 
 
 def quantize(value: Decimal, places: int) -> Decimal:

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from metrics import periods, rag
+from metrics import display, periods, rag
 from metrics.forms import ActualForm
 from metrics.models import Actual, Kpi, PeriodLock, actual_changes
 from metrics.services import PeriodLocked, StaleEdit, save_actual
@@ -137,7 +137,8 @@ def kpi_entry(request: HttpRequest, pk: int, period: datetime.date) -> HttpRespo
                 messages.success(
                     request,
                     f"Saved {kpi.code} for {kpi.period_label(period)}: "
-                    f"{row.value_display}. Status: {row.status.label}.",
+                    f"{display.figure(row.value, kpi.decimal_places, kpi.unit)}. "
+                    f"Status: {row.status.label}.",
                 )
                 return redirect(reverse("kpi-entry", args=[kpi.pk, saved.period]))
     else:
@@ -150,7 +151,7 @@ def kpi_entry(request: HttpRequest, pk: int, period: datetime.date) -> HttpRespo
             initial.update({name: getattr(actual, name) for name in COMMENTARY})
         form = ActualForm(initial=initial, **form_kwargs)
 
-    step = 3 if kpi.is_quarterly else 1
+    step = kpi.rule.interval
     recent = [periods.add_months(period, -step * n) for n in range(11, -1, -1)]
     series = Kpi.objects.with_figures(recent[0], period).get(pk=kpi.pk).rows(recent, today=today)
     return render(
