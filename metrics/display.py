@@ -22,6 +22,15 @@ def number(value: Decimal | int | None, places: int = 1, *, grouping: bool = Tru
     return f"{quantize(value, places):{',' if grouping else ''}.{places}f}"
 
 
+def exact(value: Decimal) -> str:
+    """A stored value as it stands, no rounding and no trailing zeros: "90.3", "3222".
+
+    For change histories and import previews, which must show what was
+    typed or stored, not the KPI's reporting form.
+    """
+    return f"{Decimal(value).normalize():f}"
+
+
 def unit_suffix(unit: str) -> str:
     return UNIT_SUFFIX.get(unit, "")
 

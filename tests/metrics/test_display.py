@@ -30,6 +30,14 @@ def test_a_figure_is_written_at_the_kpis_places_with_its_unit(value, places, uni
     assert display.figure(value, places, unit) == shown
 
 
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [("90.3000", "90.3"), ("100", "100"), ("3222.0000", "3222"), ("0.0500", "0.05")],
+)
+def test_an_exact_value_is_shown_unrounded_without_trailing_zeros(stored, shown):
+    assert display.exact(Decimal(stored)) == shown
+
+
 def test_csv_figures_carry_no_thousands_separator():
     assert display.number(Decimal("3222"), 1, grouping=False) == "3222.0"
     band = rag.Step(D(2021, 1, 1), lower=Decimal(1500), upper=Decimal(2000))
