@@ -138,7 +138,7 @@ class ChartInput:
         return periods.period_label(period, self.frequency)
 
     def span(self, first: datetime.date, last: datetime.date) -> str:
-        """ "Nov 2020 to Jan 2021", or one period's label when they are the same."""
+        """From one period to another in words, or the one label when both are the same."""
         if self.label(first) == self.label(last):
             return self.label(first)
         return f"{self.label(first)} to {self.label(last)}"
@@ -289,19 +289,31 @@ def _step_line(
     return xs, ys, labels
 
 
-def _level_trace(chart: ChartInput, steps: list[rag.Step], name: str, level, **style):
-    xs, ys, labels = _step_line(steps, chart.end, level)
-    hover = style.pop("hover", name)
+def _level_trace(chart: ChartInput, name: str, level, *, hover: str = "", **style) -> go.Scatter:
+    """One level of the drawn steps (a target, a band's edge) as a step line to the axis end."""
+    xs, ys, labels = _step_line(list(chart.drawn_steps), chart.end, level)
     return go.Scatter(
         name=text(name),
         x=xs,
         y=ys,
         text=labels,
         mode="lines",
-        hovertemplate=_hover(chart, hover),
+        hovertemplate=_hover(chart, hover or name),
         connectgaps=False,
         **style,
     )
+
+
+def _value(step: rag.Step) -> Decimal | None:
+    return None if step.is_band else step.value
+
+
+def _lower(step: rag.Step) -> Decimal | None:
+    return step.lower if step.is_band else None
+
+
+def _upper(step: rag.Step) -> Decimal | None:
+    return step.upper if step.is_band else None
 
 
 def _target_traces(chart: ChartInput) -> list[go.Scatter]:
@@ -313,35 +325,24 @@ def _target_traces(chart: ChartInput) -> list[go.Scatter]:
     steps = chart.drawn_steps
     traces = []
     if any(not s.is_band for s in steps):
-        value = lambda s: None if s.is_band else s.value  # noqa: E731
         if chart.neutral:
             line = {"shape": "hv", "color": GREY, "width": 2, "dash": "longdashdot"}
-            traces.append(_level_trace(chart, steps, REFERENCE_LEVEL, value, line=line))
+            traces.append(_level_trace(chart, REFERENCE_LEVEL, _value, line=line))
         else:
             line = {"shape": "hv", "color": BLACK, "width": 3}
-            traces.append(_level_trace(chart, steps, "Target", value, line=line))
+            traces.append(_level_trace(chart, "Target", _value, line=line))
     if any(s.is_band for s in steps):
-        band = {"shape": "hv", "color": SKY, "width": 1}
+        band = {"line": {"shape": "hv", "color": SKY, "width": 1}, "legendgroup": "band"}
         traces += [
+            _level_trace(chart, "Target band: lower edge", _lower, showlegend=False, **band),
             _level_trace(
                 chart,
-                steps,
-                "Target band: lower edge",
-                lambda s: s.lower if s.is_band else None,
-                line=band,
-                legendgroup="band",
-                showlegend=False,
-            ),
-            _level_trace(
-                chart,
-                steps,
                 "Target band (shaded)",
-                lambda s: s.upper if s.is_band else None,
+                _upper,
                 hover="Target band: upper edge",
-                line=band,
-                legendgroup="band",
                 fill="tonexty",
                 fillcolor=BAND_FILL,
+                **band,
             ),
         ]
     return traces
