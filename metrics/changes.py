@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from metrics import periods
+from metrics import display, periods
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def _shown(value) -> str:
     if value is None or value == "":
         return "(empty)"
     if isinstance(value, Decimal):
-        return f"{value.normalize():f}"
+        return display.exact(value)
     if isinstance(value, datetime.date):
         return periods.month_label(value) if value.day == 1 else f"{value:%-d %b %Y}"
     text = str(value)

@@ -10,7 +10,7 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from metrics import periods, rag
+from metrics import display, periods, rag
 from priorities.models import Officer, Plan, PriorityArea
 
 
@@ -256,9 +256,9 @@ class Kpi(models.Model):
                 if rag.quantize(value, self.decimal_places) != worked_out:
                     places = self.decimal_places
                     problems["value"] = (
-                        f"The value {rag.fmt(value, places)} does not match "
+                        f"The value {display.number(value, places)} does not match "
                         f"{numerator:f} out of {denominator:f}, which gives "
-                        f"{rag.fmt(worked_out, places)}: correct the value or the counts."
+                        f"{display.number(worked_out, places)}: correct the value or the counts."
                     )
         return problems
 
@@ -272,7 +272,7 @@ class Kpi(models.Model):
             return f"Enter a {self.get_unit_display().lower()} of 0 or more."
         if _decimals(value) > places:
             plural = "" if places == 1 else "s"
-            example = rag.fmt(Decimal("12.345"), places)
+            example = display.number(Decimal("12.345"), places)
             return (
                 f"Enter the value with no more than {places} decimal place{plural}, "
                 f"for example {example}."

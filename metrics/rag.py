@@ -110,15 +110,6 @@ class Step:
     def is_band(self) -> bool:
         return self.lower is not None and self.upper is not None
 
-    def describe(self, places: int = 1, *, grouping: bool = True) -> str:
-        if self.is_band:
-            lower, upper = (
-                fmt(self.lower, places, grouping=grouping),
-                fmt(self.upper, places, grouping=grouping),
-            )
-            return f"{lower} to {upper}"
-        return fmt(self.value, places, grouping=grouping)
-
 
 @dataclass(frozen=True)
 class Rule:
@@ -135,13 +126,6 @@ class Rule:
     def interval(self) -> int:
         """Months between two reporting periods."""
         return 3 if self.frequency == "quarterly" else 1
-
-
-def fmt(value: Decimal | None, places: int = 1, *, grouping: bool = True) -> str:
-    """A figure as reported: "3,222.0"; without grouping ("3222.0") for CSV."""
-    if value is None:
-        return ""
-    return f"{quantize(value, places):{',' if grouping else ''}.{places}f}"
 
 
 def quantize(value: Decimal, places: int) -> Decimal:

@@ -39,14 +39,6 @@ class KpiRow:
     def period_label(self) -> str:
         return self.kpi.period_label(self.period)
 
-    @property
-    def value_display(self) -> str:
-        return rag.fmt(self.value, self.kpi.decimal_places)
-
-    @property
-    def target_display(self) -> str:
-        return self.target.describe(self.kpi.decimal_places) if self.target else ""
-
 
 # How far back a board read fetches actuals: six quarters for the trajectory
 # of a quarterly KPI, plus the months until its latest quarter end.

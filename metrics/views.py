@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from metrics import periods, rag, summary
+from metrics import display, periods, rag, summary
 from metrics.changes import actual_changes
 from metrics.forms import ActualForm
 from metrics.models import Actual, Kpi, PeriodLock
@@ -143,7 +143,8 @@ def kpi_entry(request: HttpRequest, pk: int, period: datetime.date) -> HttpRespo
                 messages.success(
                     request,
                     f"Saved {kpi.code} for {kpi.period_label(period)}: "
-                    f"{row.value_display}. Status: {row.status.label}.",
+                    f"{display.figure(row.value, kpi.decimal_places, kpi.unit)}. "
+                    f"Status: {row.status.label}.",
                 )
                 return redirect(reverse("kpi-entry", args=[kpi.pk, saved.period]))
     else:

@@ -12,11 +12,11 @@ from functools import cached_property
 
 from django.http import Http404
 
-from metrics import periods, rag
+from metrics import display, periods, rag
 from metrics.models import Actual, Kpi
 from metrics.summary import KpiRow, PlanSummary, actions_judged_on, kpi_row
 from priorities.models import Action, Plan, PriorityArea
-from reports import charts
+from reports import chart_table, charts
 
 # Worst first, for sorting a column of statuses: the ones a board asks about
 # lead, a met target comes last. Display order only; rag decides the status.
@@ -309,6 +309,7 @@ def chart_for(
             charts.Benchmark(key, names.get(key, key), points) for key, points in series.items()
         ],
         actions=list(actions),
+        viewed=until,
     )
 
 
@@ -333,12 +334,12 @@ class KpiPanel:
         return charts.kpi_figure(self.chart)
 
     @cached_property
-    def table(self) -> charts.ChartTable:
-        return charts.chart_table(self.chart)
+    def table(self) -> chart_table.ChartTable:
+        return chart_table.chart_table(self.chart)
 
     @property
     def description(self) -> str:
-        return charts.describe(self.chart)
+        return chart_table.describe(self.chart)
 
 
 def completed_marks(
@@ -376,15 +377,16 @@ def tolerance_in_words(kpi: Kpi) -> str:
     places = kpi.decimal_places
     if kpi.tolerance is None:
         if kpi.unit == Kpi.Unit.PERCENT:
-            amount = f"{rag.fmt(rag.DEFAULT_PERCENT_TOLERANCE, 0)} percentage points"
+            amount = f"{display.number(rag.DEFAULT_PERCENT_TOLERANCE, 0)} percentage points"
         else:
-            amount = f"{rag.fmt(rag.DEFAULT_RELATIVE_TOLERANCE, 0)}% of the target"
+            amount = f"{display.number(rag.DEFAULT_RELATIVE_TOLERANCE, 0)}% of the target"
         how = f"up to {amount} {short} (the standard tolerance, as none is set for this KPI)"
     elif kpi.tolerance_kind == rag.RELATIVE:
-        how = f"up to {rag.fmt(kpi.tolerance, 2).rstrip('0').rstrip('.')}% of the target {short}"
+        share = display.number(kpi.tolerance, 2).rstrip("0").rstrip(".")
+        how = f"up to {share}% of the target {short}"
     else:
         points = " percentage points" if kpi.unit == Kpi.Unit.PERCENT else ""
-        how = f"up to {rag.fmt(kpi.tolerance, places)}{points} {short}"
+        how = f"up to {display.number(kpi.tolerance, places)}{points} {short}"
     return f"Amber when {how}; red when further off."
 
 

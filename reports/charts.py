@@ -1,9 +1,9 @@
 """Trajectory charts: a KPI's figures against its stepped target, as plotly figure JSON.
 
 Pure: takes plain values (a KPI's series, its target steps and the trajectory
-``metrics.rag`` worked out) and returns what plotly.js draws, plus the table
-that says the same in words. No database and no request, so it is tested on
-its own. The page passes the figure through ``json_script``;
+``metrics.rag`` worked out) and returns what plotly.js draws;
+``reports.chart_table`` says the same in words. No database and no request,
+so it is tested on its own. The page passes the figure through ``json_script``;
 ``static/js/charts.js`` draws it with the vendored plotly.js basic bundle.
 
 Series differ by line style and marker as well as colour (Okabe-Ito, safe for
@@ -12,13 +12,16 @@ can still tell the target from a benchmark.
 """
 
 import datetime
+import html
+import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 import plotly.graph_objects as go
 
-from metrics import periods, rag
+from metrics import display, periods, rag
 
 # The vendored bundle under static/; it must be the plotly.js the Python
 # package was built for (tests/reports/test_charts.py checks).
@@ -33,6 +36,7 @@ GREEN = "#009E73"
 VERMILLION = "#D55E00"
 PURPLE = "#CC79A7"
 SKY = "#56B4E9"
+GREY = "#505a5f"
 BAND_FILL = "rgba(86, 180, 233, 0.25)"
 
 # Benchmark comparator -> (colour, dash, marker); unknown comparators fall back.
@@ -43,28 +47,34 @@ COMPARATOR_STYLES = {
 }
 FALLBACK_STYLE = (SKY, "dash", "star")
 
-UNIT_TITLES = {
-    "percent": "Percentage (%)",
-    "rate_per_10000": "Rate per 10,000 children",
-    "count": "Number of children",
-    "days": "Days",
-    "fte": "Full-time equivalent posts",
-    "number": "Number",
-}
-UNIT_SUFFIX = {"percent": "%", "days": " days", "fte": " FTE"}
-
 FONT = "Arial, Helvetica, sans-serif"
 
-
-def unit_suffix(unit: str) -> str:
-    return UNIT_SUFFIX.get(unit, "")
+REFERENCE_LEVEL = "Reference level (not a target)"
 
 
-def show(value: Decimal | None, places: int, unit: str = "") -> str:
-    """A figure as the pages print it: the KPI's decimal places, and % for percentages."""
-    if value is None:
-        return ""
-    return f"{rag.fmt(value, places)}{unit_suffix(unit)}"
+def text(words: str) -> str:
+    """Words as plotly.js shows them, never as markup.
+
+    plotly.js draws a few HTML tags (links among them) found in titles,
+    names and hover labels, and fills in %{...} templates; escaped, a KPI's
+    code or an action's description reads exactly as typed.
+    """
+    return html.escape(str(words), quote=False).replace("%{", "&#37;{")
+
+
+def _later(day: datetime.date, months: int) -> datetime.date:
+    """``months`` periods on, or the day itself at the end of the calendar."""
+    try:
+        return periods.add_months(day, months)
+    except ValueError:
+        return day
+
+
+def _shift(day: datetime.date, days: int) -> datetime.date:
+    try:
+        return day + datetime.timedelta(days=days)
+    except OverflowError:
+        return day
 
 
 @dataclass(frozen=True)
@@ -86,6 +96,14 @@ class ActionMark:
 
 
 @dataclass(frozen=True)
+class Gap:
+    """Reporting periods with no figure, from ``first`` to ``last``."""
+
+    first: datetime.date
+    last: datetime.date
+
+
+@dataclass(frozen=True)
 class ChartInput:
     """Everything a KPI's chart shows; built from a KpiRow and the KPI's history."""
 
@@ -101,18 +119,56 @@ class ChartInput:
     trajectory: rag.Trajectory | None = None
     benchmarks: Sequence[Benchmark] = ()
     actions: Sequence[ActionMark] = ()
+    viewed: datetime.date | None = None  # the month the page shows; ``period`` if not given
 
     @property
     def has_data(self) -> bool:
         return bool(self.actuals or self.steps or any(b.points for b in self.benchmarks))
 
+    @property
+    def interval(self) -> int:
+        """Months between two reporting periods."""
+        return rag.Rule(polarity=self.polarity, frequency=self.frequency).interval
+
+    @property
+    def neutral(self) -> bool:
+        return self.polarity == rag.NEUTRAL
+
     def label(self, period: datetime.date) -> str:
         return periods.period_label(period, self.frequency)
 
+    def span(self, first: datetime.date, last: datetime.date) -> str:
+        """From one period to another in words, or the one label when both are the same."""
+        if self.label(first) == self.label(last):
+            return self.label(first)
+        return f"{self.label(first)} to {self.label(last)}"
+
     def show(self, value: Decimal | None) -> str:
-        return show(value, self.decimal_places, self.unit)
+        return display.figure(value, self.decimal_places, self.unit)
+
+    def target_text(self, step: rag.Step | None) -> str:
+        return display.step(step, self.decimal_places, self.unit, self.polarity)
+
+    def against(self, step: rag.Step | None) -> str:
+        return display.against(step, self.decimal_places, self.unit, self.polarity)
+
+    @cached_property
+    def gaps(self) -> tuple[Gap, ...]:
+        """Runs of reporting periods between two figures with no figure of their own."""
+        found = []
+        days = sorted(p for p, _ in self.actuals)
+        for before, after in itertools.pairwise(days):
+            if periods.months_between(before, after) > self.interval:
+                found.append(Gap(_later(before, self.interval), _later(after, -self.interval)))
+        return tuple(found)
 
     @property
+    def series(self) -> list[tuple[datetime.date, Decimal | None]]:
+        """The actuals in order, with a None at the start of each gap to break the line there."""
+        points = [*sorted(self.actuals), *((gap.first, None) for gap in self.gaps)]
+        return sorted(points, key=lambda point: point[0])
+
+    @cached_property
     def projection(self) -> tuple[tuple[datetime.date, Decimal], ...]:
         """Two points: the last actual at or before the period read, and the projection.
 
@@ -127,94 +183,68 @@ class ChartInput:
         return (max(earlier), (t.horizon, t.projected))
 
     @property
-    def first(self) -> datetime.date | None:
-        starts = [p for p, _ in self.actuals] + [p for b in self.benchmarks for p, _ in b.points]
-        return min(starts, default=None)
+    def data_periods(self) -> list[datetime.date]:
+        return [p for p, _ in self.actuals] + [p for b in self.benchmarks for p, _ in b.points]
+
+    @cached_property
+    def reach(self) -> datetime.date:
+        """The latest month the chart shows: the month viewed, a later figure, the projection."""
+        reach = [self.viewed or self.period, self.period, *self.data_periods]
+        if self.projection:
+            reach.append(self.projection[1][0])
+        return max(reach)
+
+    @cached_property
+    def drawn_steps(self) -> tuple[rag.Step, ...]:
+        """The target steps in force up to ``reach``, and the next one after the month viewed.
+
+        That next step shows where the figures are heading; later ones are
+        only listed under the chart.
+        """
+        ahead = rag.next_step(self.steps, self.viewed or self.period)
+        return tuple(s for s in self.ordered_steps if s.starts <= self.reach or s == ahead)
 
     @property
-    def last(self) -> datetime.date | None:
-        ends = [p for p, _ in self.actuals] + [p for b in self.benchmarks for p, _ in b.points]
-        if self.projection:
-            ends.append(self.projection[1][0])
-        return max(ends, default=None)
+    def end(self) -> datetime.date:
+        """Where the time axis ends: ``reach``, or a period past the last step drawn, so it
+        shows as a level rather than a point.
+        """
+        if not self.drawn_steps:
+            return self.reach
+        return max(self.reach, _later(self.drawn_steps[-1].starts, self.interval))
 
+    @property
+    def start(self) -> datetime.date:
+        starts = [*self.data_periods, *(s.starts for s in self.drawn_steps)]
+        return min(starts, default=self.end)
 
-# The table: the chart's accessible equivalent ----------------------------
+    @cached_property
+    def ordered_steps(self) -> tuple[rag.Step, ...]:
+        return tuple(sorted(self.steps, key=lambda s: s.starts))
 
+    @property
+    def missing_since(self) -> Gap | None:
+        """The periods after the last figure up to the period read, if there are any."""
+        last = max((p for p, _ in self.actuals), default=None)
+        if last is None or periods.months_between(last, self.period) < self.interval:
+            return None
+        return Gap(_later(last, self.interval), self.period)
 
-@dataclass(frozen=True)
-class TableRow:
-    period: datetime.date
-    label: str
-    actual: str
-    target: str
-    benchmarks: list[str] = field(default_factory=list)
+    @property
+    def covered(self) -> str:
+        """The periods the chart covers, from its first figure to the period read."""
+        data = self.data_periods
+        return self.span(min(data, default=self.period), max([self.period, *data]))
 
-
-@dataclass(frozen=True)
-class ChartTable:
-    """The chart in words and numbers: the same values the figure carries."""
-
-    caption: str
-    benchmark_labels: list[str]
-    rows: list[TableRow]
-    target_steps: list[str]
-    projection: str
-    actions: list[str]
-
-
-def chart_table(chart: ChartInput) -> ChartTable:
-    actual = dict(chart.actuals)
-    by_benchmark = [dict(b.points) for b in chart.benchmarks]
-    shown = sorted(set(actual) | {p for points in by_benchmark for p in points})
-    rows = [
-        TableRow(
-            period=p,
-            label=chart.label(p),
-            actual=chart.show(actual.get(p)),
-            target=_target_text(chart, rag.target_in_force(chart.steps, p)),
-            benchmarks=[chart.show(points.get(p)) for points in by_benchmark],
-        )
-        for p in shown
-    ]
-    steps = [
-        f"{_target_text(chart, step)} from {periods.month_label(step.starts)}"
-        for step in sorted(chart.steps, key=lambda s: s.starts)
-    ]
-    projection = ""
-    if chart.projection:
-        (_, _), (horizon, value) = chart.projection
-        t = chart.trajectory
-        against = f" against a target of {_target_text(chart, t.target)}" if t.target else ""
-        projection = (
-            f"If the trend of the last {t.points} figures continues, "
-            f"{chart.show(value)} by {periods.month_label(horizon)}{against}: {t.verdict.label}."
-        )
-    actions = [
-        f"{mark.ref} completed {mark.day:%-d %b %Y}: {mark.description}"
-        for mark in sorted(chart.actions, key=lambda m: m.day)
-    ]
-    return ChartTable(
-        caption=f"{chart.code} {chart.title}: figures, target and comparators by period",
-        benchmark_labels=[b.label for b in chart.benchmarks],
-        rows=rows,
-        target_steps=steps,
-        projection=projection,
-        actions=actions,
-    )
-
-
-def step_text(step: rag.Step | None, places: int, unit: str = "") -> str:
-    """A target step as the pages print it: "95.0%", or a band "40.0 to 50.0"."""
-    if step is None:
-        return ""
-    if step.is_band:
-        return f"{show(step.lower, places, unit)} to {show(step.upper, places, unit)}"
-    return show(step.value, places, unit)
-
-
-def _target_text(chart: ChartInput, step: rag.Step | None) -> str:
-    return step_text(step, chart.decimal_places, chart.unit)
+    @property
+    def subject(self) -> str:
+        """What the chart sets the figures against, in words that never claim a missing target."""
+        steps = self.drawn_steps
+        if any(s.is_band for s in steps):
+            return "actual against target band" if self.neutral else "actual against target"
+        if self.neutral:
+            return "actual (monitored: no target band)"
+        return "actual against target" if steps else "actual (no target set)"
 
 
 # The figure ----------------------------------------------------------------
@@ -229,8 +259,8 @@ def _y(value: Decimal | None) -> float | None:
 
 
 def _hover(chart: ChartInput, name: str) -> str:
-    unit = unit_suffix(chart.unit)
-    return f"%{{text}}<br>{name}: %{{y:,.{chart.decimal_places}f}}{unit}<extra></extra>"
+    unit = text(display.unit_suffix(chart.unit))
+    return f"%{{text}}<br>{text(name)}: %{{y:,.{chart.decimal_places}f}}{unit}<extra></extra>"
 
 
 def _step_line(
@@ -240,7 +270,7 @@ def _step_line(
 
     Drawn with line_shape "hv", consecutive steps join with a vertical rise or fall.
     """
-    xs, ys, text = [], [], []
+    xs, ys, labels = [], [], []
     for i, step in enumerate(steps):
         value = level(step)
         until = steps[i + 1].starts if i + 1 < len(steps) else end
@@ -248,155 +278,170 @@ def _step_line(
             if xs and xs[-1] is not None:
                 xs.append(None)
                 ys.append(None)
-                text.append(None)
+                labels.append(None)
             continue
         xs += [_x(step.starts), _x(until)]
         ys += [_y(value), _y(value)]
-        text += [
+        labels += [
             f"From {periods.month_label(step.starts)}",
             f"In force to {periods.month_label(until)}",
         ]
-    return xs, ys, text
+    return xs, ys, labels
 
 
-def _target_traces(chart: ChartInput, end: datetime.date) -> list[go.Scatter]:
-    """The stepped target as a step line; a band's edges with the band shaded between."""
-    steps = sorted(chart.steps, key=lambda s: s.starts)
-    if not steps:
-        return []
-    # Carry the last step on to the right edge, so it reads as still in force.
-    end = max(end, periods.add_months(steps[-1].starts, 3 if chart.frequency == "quarterly" else 1))
+def _level_trace(chart: ChartInput, name: str, level, *, hover: str = "", **style) -> go.Scatter:
+    """One level of the drawn steps (a target, a band's edge) as a step line to the axis end."""
+    xs, ys, labels = _step_line(list(chart.drawn_steps), chart.end, level)
+    return go.Scatter(
+        name=text(name),
+        x=xs,
+        y=ys,
+        text=labels,
+        mode="lines",
+        hovertemplate=_hover(chart, hover or name),
+        connectgaps=False,
+        **style,
+    )
+
+
+def _value(step: rag.Step) -> Decimal | None:
+    return None if step.is_band else step.value
+
+
+def _lower(step: rag.Step) -> Decimal | None:
+    return step.lower if step.is_band else None
+
+
+def _upper(step: rag.Step) -> Decimal | None:
+    return step.upper if step.is_band else None
+
+
+def _target_traces(chart: ChartInput) -> list[go.Scatter]:
+    """The stepped target as a step line; a band's edges with the band shaded between.
+
+    A neutral KPI is rated only against a band, so a single value set for it
+    is drawn as a reference level, unlike a target.
+    """
+    steps = chart.drawn_steps
     traces = []
     if any(not s.is_band for s in steps):
-        xs, ys, text = _step_line(steps, end, lambda s: None if s.is_band else s.value)
-        traces.append(
-            go.Scatter(
-                name="Target",
-                x=xs,
-                y=ys,
-                text=text,
-                mode="lines",
-                line={"shape": "hv", "color": BLACK, "width": 3},
-                hovertemplate=_hover(chart, "Target"),
-                connectgaps=False,
-            )
-        )
+        if chart.neutral:
+            line = {"shape": "hv", "color": GREY, "width": 2, "dash": "longdashdot"}
+            traces.append(_level_trace(chart, REFERENCE_LEVEL, _value, line=line))
+        else:
+            line = {"shape": "hv", "color": BLACK, "width": 3}
+            traces.append(_level_trace(chart, "Target", _value, line=line))
     if any(s.is_band for s in steps):
-        for name, edge, extra in (
-            (
-                "Target band: lower edge",
-                lambda s: s.lower if s.is_band else None,
-                {"showlegend": False},
-            ),
-            (
+        band = {"line": {"shape": "hv", "color": SKY, "width": 1}, "legendgroup": "band"}
+        traces += [
+            _level_trace(chart, "Target band: lower edge", _lower, showlegend=False, **band),
+            _level_trace(
+                chart,
                 "Target band (shaded)",
-                lambda s: s.upper if s.is_band else None,
-                {"fill": "tonexty", "fillcolor": BAND_FILL},
+                _upper,
+                hover="Target band: upper edge",
+                fill="tonexty",
+                fillcolor=BAND_FILL,
+                **band,
             ),
-        ):
-            xs, ys, text = _step_line(steps, end, edge)
-            traces.append(
-                go.Scatter(
-                    name=name,
-                    x=xs,
-                    y=ys,
-                    text=text,
-                    mode="lines",
-                    line={"shape": "hv", "color": SKY, "width": 1},
-                    hovertemplate=_hover(chart, name.replace("Target band", "Band")),
-                    legendgroup="band",
-                    connectgaps=False,
-                    **extra,
-                )
-            )
+        ]
     return traces
+
+
+def _actual_trace(chart: ChartInput) -> go.Scatter:
+    """Solid with dots; a missing period breaks the line rather than bridging it."""
+    series = chart.series
+    return go.Scatter(
+        name="Actual",
+        x=[_x(p) for p, _ in series],
+        y=[_y(v) for _, v in series],
+        text=[text(chart.label(p)) for p, _ in series],
+        mode="lines+markers",
+        line={"color": BLUE, "width": 3},
+        marker={"symbol": "circle", "size": 9, "color": BLUE},
+        hovertemplate=_hover(chart, "Actual"),
+        connectgaps=False,
+    )
+
+
+def _benchmark_trace(chart: ChartInput, benchmark: Benchmark) -> go.Scatter:
+    colour, dash, symbol = COMPARATOR_STYLES.get(benchmark.key, FALLBACK_STYLE)
+    return go.Scatter(
+        name=text(benchmark.label),
+        x=[_x(p) for p, _ in benchmark.points],
+        y=[_y(v) for _, v in benchmark.points],
+        text=[text(chart.label(p)) for p, _ in benchmark.points],
+        mode="lines+markers",
+        line={"color": colour, "dash": dash, "width": 2},
+        marker={"symbol": symbol, "size": 10, "color": colour},
+        hovertemplate=_hover(chart, benchmark.label),
+    )
+
+
+def _projection_trace(chart: ChartInput) -> go.Scatter:
+    (start, start_value), (horizon, projected) = chart.projection
+    verdict = chart.trajectory.verdict.label
+    return go.Scatter(
+        name=text(f"Projection to {periods.month_label(horizon)}: {verdict.lower()}"),
+        x=[_x(start), _x(horizon)],
+        y=[_y(start_value), _y(projected)],
+        text=[
+            text(f"Last figure, {chart.label(start)}"),
+            text(f"Projected, {periods.month_label(horizon)}"),
+        ],
+        mode="lines+markers",
+        line={"color": VERMILLION, "dash": "dot", "width": 3},
+        marker={"symbol": "circle-open", "size": 11, "color": VERMILLION},
+        hovertemplate=_hover(chart, "Projection"),
+    )
+
+
+def _actions_trace(chart: ChartInput) -> go.Scatter:
+    marks = sorted(chart.actions, key=lambda m: m.day)
+    return go.Scatter(
+        name="Action completed",
+        x=[_x(m.day) for m in marks],
+        y=[0.04] * len(marks),
+        yaxis="y2",
+        text=[text(f"Action {m.ref}, completed {m.day:%-d %b %Y}") for m in marks],
+        hovertext=[_wrap(m.description) for m in marks],
+        mode="markers",
+        marker={
+            "symbol": "triangle-up",
+            "size": 14,
+            "color": PURPLE,
+            "line": {"color": BLACK, "width": 1},
+        },
+        hovertemplate="%{text}<br>%{hovertext}<extra></extra>",
+    )
 
 
 def kpi_figure(chart: ChartInput) -> dict:
     """The plotly figure for a KPI, as the JSON-ready dict plotly.js takes.
 
-    Actuals are a solid line with dots; the target a thick black step line
-    (a neutral KPI's band shaded between its edges); each benchmark dashed in
-    its own style; the projection dotted from the last actual to the next
-    target step; completed actions as triangles along the bottom.
+    Actuals are a solid line with dots, broken where a period has no figure;
+    the target a thick black step line (a band shaded between its edges, a
+    neutral KPI's reference level dash-dotted grey); each benchmark dashed
+    in its own style; the projection dotted from the last actual to the next
+    target step; completed actions as triangles along the bottom. The time
+    axis runs to the month viewed and on to the projection. Every text is
+    escaped (``text``): plotly.js would otherwise draw markup in it.
     """
-    actual_trace = go.Scatter(
-        name="Actual",
-        x=[_x(p) for p, _ in chart.actuals],
-        y=[_y(v) for _, v in chart.actuals],
-        text=[chart.label(p) for p, _ in chart.actuals],
-        mode="lines+markers",
-        line={"color": BLUE, "width": 3},
-        marker={"symbol": "circle", "size": 9, "color": BLUE},
-        hovertemplate=_hover(chart, "Actual"),
-    )
-    end = chart.last or chart.period
-    traces = [*_target_traces(chart, end), actual_trace]
-
-    for benchmark in chart.benchmarks:
-        colour, dash, symbol = COMPARATOR_STYLES.get(benchmark.key, FALLBACK_STYLE)
-        traces.append(
-            go.Scatter(
-                name=benchmark.label,
-                x=[_x(p) for p, _ in benchmark.points],
-                y=[_y(v) for _, v in benchmark.points],
-                text=[chart.label(p) for p, _ in benchmark.points],
-                mode="lines+markers",
-                line={"color": colour, "dash": dash, "width": 2},
-                marker={"symbol": symbol, "size": 10, "color": colour},
-                hovertemplate=_hover(chart, benchmark.label),
-            )
-        )
-
+    traces = [*_target_traces(chart), _actual_trace(chart)]
+    traces += [_benchmark_trace(chart, benchmark) for benchmark in chart.benchmarks]
     if chart.projection:
-        (start, start_value), (horizon, projected) = chart.projection
-        verdict = chart.trajectory.verdict.label
-        traces.append(
-            go.Scatter(
-                name=f"Projection to {periods.month_label(horizon)}: {verdict.lower()}",
-                x=[_x(start), _x(horizon)],
-                y=[_y(start_value), _y(projected)],
-                text=[
-                    f"Last figure, {chart.label(start)}",
-                    f"Projected, {periods.month_label(horizon)}",
-                ],
-                mode="lines+markers",
-                line={"color": VERMILLION, "dash": "dot", "width": 3},
-                marker={"symbol": "circle-open", "size": 11, "color": VERMILLION},
-                hovertemplate=_hover(chart, "Projection"),
-            )
-        )
-
+        traces.append(_projection_trace(chart))
     if chart.actions:
-        marks = sorted(chart.actions, key=lambda m: m.day)
-        traces.append(
-            go.Scatter(
-                name="Action completed",
-                x=[_x(m.day) for m in marks],
-                y=[0.04] * len(marks),
-                yaxis="y2",
-                text=[f"Action {m.ref}, completed {m.day:%-d %b %Y}" for m in marks],
-                hovertext=[_wrap(m.description) for m in marks],
-                mode="markers",
-                marker={
-                    "symbol": "triangle-up",
-                    "size": 14,
-                    "color": PURPLE,
-                    "line": {"color": BLACK, "width": 1},
-                },
-                hovertemplate="%{text}<br>%{hovertext}<extra></extra>",
-            )
-        )
+        traces.append(_actions_trace(chart))
+    return go.Figure(data=traces, layout=_layout(chart)).to_plotly_json()
 
-    period_range = ""
-    data = [p for p, _ in chart.actuals] + [p for b in chart.benchmarks for p, _ in b.points]
-    if data:
-        period_range = f", {chart.label(min(data))} to {chart.label(max(data))}"
-    x_title = "Quarter (plotted at its last month)" if chart.frequency == "quarterly" else "Month"
-    layout = {
+
+def _layout(chart: ChartInput) -> dict:
+    x_title = "Quarter (plotted at its last month)" if chart.interval > 1 else "Month"
+    return {
         "template": "none",
         "title": {
-            "text": f"{chart.code}: actual against target{period_range}",
+            "text": text(f"{chart.code}: {chart.subject}, {chart.covered}"),
             "x": 0,
             "xanchor": "left",
             "font": {"size": 18},
@@ -420,14 +465,14 @@ def kpi_figure(chart: ChartInput) -> dict:
             "type": "date",
             "title": {"text": x_title},
             "tickformat": "%b %Y",
-            **_month_ticks(chart, end),
+            **_time_axis(chart),
             "showline": True,
-            "linecolor": "#505a5f",
+            "linecolor": GREY,
             "ticks": "outside",
             "automargin": True,
         },
         "yaxis": {
-            "title": {"text": UNIT_TITLES.get(chart.unit, "Value")},
+            "title": {"text": text(display.axis_title(chart.unit))},
             "gridcolor": "#d9d9d9",
             "zeroline": False,
             "ticksuffix": "%" if chart.unit == "percent" else "",
@@ -438,24 +483,30 @@ def kpi_figure(chart: ChartInput) -> dict:
         # the bottom whatever the KPI's scale.
         "yaxis2": {"overlaying": "y", "range": [0, 1], "visible": False, "fixedrange": True},
     }
-    return go.Figure(data=traces, layout=layout).to_plotly_json()
 
 
-def _month_ticks(chart: ChartInput, end: datetime.date) -> dict:
-    """A tick on whole months (quarters for a quarterly KPI), never one mid-month."""
-    starts = [chart.first or end] + [s.starts for s in chart.steps]
-    first = min(starts)
-    span = periods.months_between(first, end)
+def _time_axis(chart: ChartInput) -> dict:
+    """From the first point to the month viewed (or the projection), ticked on whole periods.
+
+    Half a month's margin each side keeps the end markers whole; the range
+    is fixed, so the axis never stops at the last figure.
+    """
+    days = [m.day for m in chart.actions]
+    first, last = min([chart.start, *days]), max([chart.end, *days])
+    span = periods.months_between(first, last)
     step = next((n for limit, n in ((12, 1), (24, 2), (48, 3), (96, 6)) if span <= limit), 12)
-    if chart.frequency == "quarterly":
-        step = max(step, 3)
-    return {"tick0": _x(first), "dtick": f"M{step}"}
+    step = max(step, chart.interval)
+    return {
+        "range": [_x(_shift(first, -15)), _x(_shift(last, 15))],
+        "tick0": _x(periods.month_start(first)),
+        "dtick": f"M{step}",
+    }
 
 
-def _wrap(text: str, width: int = 60) -> str:
+def _wrap(words: str, width: int = 60) -> str:
     """Break long hover text into lines plotly can show."""
-    words, lines, line = text.split(), [], ""
-    for word in words:
+    lines, line = [], ""
+    for word in words.split():
         if line and len(line) + len(word) + 1 > width:
             lines.append(line)
             line = word
@@ -463,18 +514,4 @@ def _wrap(text: str, width: int = 60) -> str:
             line = f"{line} {word}".strip()
     if line:
         lines.append(line)
-    return "<br>".join(lines[:4]) + ("…" if len(lines) > 4 else "")
-
-
-def describe(chart: ChartInput) -> str:
-    """One sentence for the chart's text alternative; the data table has the detail."""
-    if not chart.actuals:
-        return f"Chart of {chart.code}: no figures recorded yet."
-    last_period, last_value = max(chart.actuals)
-    step = rag.target_in_force(chart.steps, last_period)
-    against = f" against a target of {_target_text(chart, step)}" if step else ""
-    return (
-        f"Chart of {chart.code} {chart.title}: {len(chart.actuals)} figures from "
-        f"{chart.label(min(chart.actuals)[0])} to {chart.label(last_period)}; the latest is "
-        f"{chart.show(last_value)}{against}. The table below gives every value."
-    )
+    return "<br>".join(text(line) for line in lines[:4]) + ("…" if len(lines) > 4 else "")

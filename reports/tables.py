@@ -12,8 +12,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from metrics import periods
-from reports import board, charts
+from metrics import display, periods
+from reports import board
 
 
 class GovukTable(tables.Table):
@@ -87,7 +87,7 @@ class KpiTable(GovukTable):
         when = row.period_label if row.period != self.period else ""
         if row.actual is not None:
             return format_html(
-                "{} {}", charts.show(row.value, kpi.decimal_places, kpi.unit), _secondary(when)
+                "{} {}", display.figure(row.value, kpi.decimal_places, kpi.unit), _secondary(when)
             )
         last = record.last_figure
         if last is None:
@@ -96,14 +96,17 @@ class KpiTable(GovukTable):
             "No figure {} {}",
             _secondary(when),
             _secondary(
-                f"Last: {charts.show(last.value, kpi.decimal_places, kpi.unit)} "
+                f"Last: {display.figure(last.value, kpi.decimal_places, kpi.unit)} "
                 f"in {kpi.period_label(last.period)}"
             ),
         )
 
     def render_target(self, record: board.BoardLine) -> str:
         row = record.row
-        return charts.step_text(row.target, row.kpi.decimal_places, row.kpi.unit) or "None set"
+        return (
+            display.step(row.target, row.kpi.decimal_places, row.kpi.unit, row.kpi.polarity)
+            or "None set"
+        )
 
     def render_status(self, record: board.BoardLine) -> str:
         return _status(record.row.status)
@@ -119,7 +122,7 @@ class KpiTable(GovukTable):
             "{} {}",
             t.verdict.label,
             _secondary(
-                f"{charts.show(t.projected, kpi.decimal_places, kpi.unit)} projected "
+                f"{display.figure(t.projected, kpi.decimal_places, kpi.unit)} projected "
                 f"by {periods.month_label(t.horizon)}"
             ),
         )

@@ -1,6 +1,6 @@
 from django import template
 
-from metrics import rag
+from metrics import display
 
 register = template.Library()
 
@@ -17,9 +17,22 @@ def overdue_on(action, day) -> bool:
 
 
 @register.filter
-def figure(value, places=1) -> str:
-    """A figure at the KPI's decimal places: {{ actual.value|figure:kpi.decimal_places }}."""
-    return rag.fmt(value, int(places))
+def figure(value, kpi) -> str:
+    """A figure as the KPI reports it, places and unit: {{ actual.value|figure:kpi }} is "90.3%"."""
+    return display.figure(value, kpi.decimal_places, kpi.unit)
+
+
+@register.filter
+def step(target, kpi) -> str:
+    """The target step in force: "95.0%", a band "40.0 to 50.0", or a neutral KPI's reference."""
+    return display.step(target, kpi.decimal_places, kpi.unit, kpi.polarity)
+
+
+@register.filter
+def against(row) -> str:
+    """What a board row's figure is read against, to follow it in a sentence: {{ row|against }}."""
+    kpi = row.kpi
+    return display.against(row.target, kpi.decimal_places, kpi.unit, kpi.polarity)
 
 
 @register.filter

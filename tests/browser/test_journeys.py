@@ -31,7 +31,7 @@ def test_head_of_service_enters_a_figure_with_commentary_and_sees_its_status(pag
     page.get_by_label("What is the data telling us?").fill("Same-day screening is working.")
     page.get_by_role("button", name=re.compile("^Save")).click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text(
-        "96.7. Status: Green: target met"
+        "96.7%. Status: Green: target met"
     )
     check_accessibility(page)
     saved = Actual.objects.filter(kpi__code="CSIP.01").latest("period")

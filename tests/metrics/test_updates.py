@@ -82,8 +82,8 @@ def test_head_of_service_lands_on_their_updates_and_saves_a_figure(client, head,
 
     response = client.post(entry(kpi), form_data(numerator="140", denominator="150"), follow=True)
     page = response.content.decode()
-    assert "Saved CSIP.01 for Oct 2026: 93.3. Status: Amber: just short of target." in page
-    assert "93.3 (140 of 150)" in page
+    assert "Saved CSIP.01 for Oct 2026: 93.3%. Status: Amber: just short of target." in page
+    assert "93.3% (140 of 150)" in page
     actual = Actual.objects.get(kpi=kpi, period=OCT_2026)
     assert (actual.value, actual.numerator, actual.denominator) == (Decimal("93.3"), 140, 150)
     assert actual.updated_by == head

@@ -13,10 +13,10 @@ from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
 
-from metrics import rag
+from metrics import display, rag
 from metrics.models import Kpi
 from priorities.models import PriorityArea
-from reports import charts
+from reports import chart_table, charts
 from tests.factories import UserFactory
 from tests.reports.helpers import cells, trace
 from tests.reports.helpers import charts as page_charts
@@ -60,11 +60,15 @@ def _chart(**changes) -> charts.ChartInput:
     return charts.ChartInput(**{**values, "trajectory": changes.get("trajectory", trajectory)})
 
 
+def _shown(y: float, kpi: Kpi) -> str:
+    return display.figure(Decimal(str(y)), kpi.decimal_places, kpi.unit)
+
+
 # The figure ----------------------------------------------------------------
 
 
 def test_target_is_a_step_line_through_every_step():
-    figure = charts.kpi_figure(_chart())
+    figure = charts.kpi_figure(_chart(viewed=D(2021, 4, 1)))
     target = trace(figure, "Target")
     assert target["line"]["shape"] == "hv"
     # Each step is flat from its month to the next step's.
@@ -80,16 +84,21 @@ def test_target_is_a_step_line_through_every_step():
     assert target["y"][-1] == 95.0 and target["x"][-1] > "2021-04-01"
 
 
-def test_a_value_step_before_a_band_still_draws_as_a_line():
+def test_a_neutral_kpis_value_before_its_band_is_a_reference_level_not_a_target():
     steps = [
         rag.Step(D(2021, 6, 1), Decimal("43.7")),
         rag.Step(D(2021, 8, 1), lower=Decimal(35), upper=Decimal(45)),
     ]
-    figure = charts.kpi_figure(_chart(polarity="neutral", steps=steps, unit="rate_per_10000"))
-    target = trace(figure, "Target")
-    assert target["x"][:2] == ["2021-06-01", "2021-08-01"] and target["y"][:2] == [43.7, 43.7]
+    chart = _chart(polarity="neutral", steps=steps, unit="rate_per_10000", viewed=D(2021, 9, 1))
+    figure = charts.kpi_figure(chart)
+    level = trace(figure, charts.REFERENCE_LEVEL)
+    assert level["x"][:2] == ["2021-06-01", "2021-08-01"] and level["y"][:2] == [43.7, 43.7]
+    assert not any(t["name"] == "Target" for t in figure["data"])
     band = trace(figure, "Target band (shaded)")
     assert band["x"][0] == "2021-08-01" and band["y"][0] == 45.0
+    assert "against target band" in figure["layout"]["title"]["text"]
+    notes = chart_table.chart_table(chart).target_steps
+    assert notes == ["43.7 from Jun 2021 (not a target)", "35.0 to 45.0 from Aug 2021"]
 
 
 def test_actuals_are_a_solid_line_with_markers():
@@ -176,16 +185,16 @@ def test_a_quarterly_kpi_is_labelled_by_quarter():
     figure = charts.kpi_figure(chart)
     assert trace(figure, "Actual")["text"] == ["Q1 2021/22", "Q2 2021/22"]
     assert figure["layout"]["xaxis"]["title"]["text"].startswith("Quarter")
-    assert charts.chart_table(chart).rows[-1].actual == "90.30%"
+    assert chart_table.chart_table(chart).rows[-1].actual == "90.30%"
 
 
 def test_the_table_gives_the_charts_numbers():
     chart = _chart()
-    figure, table = charts.kpi_figure(chart), charts.chart_table(chart)
+    figure, table = charts.kpi_figure(chart), chart_table.chart_table(chart)
     actual = trace(figure, "Actual")
     by_period = {row.period.isoformat(): row for row in table.rows}
     for x, y in zip(actual["x"], actual["y"], strict=True):
-        assert by_period[x].actual == charts.show(Decimal(str(y)), 1, "percent")
+        assert by_period[x].actual == display.figure(Decimal(str(y)), 1, "percent")
     assert table.benchmark_labels == ["Statistical neighbours", "West Midlands region", "England"]
     assert by_period["2020-12-01"].benchmarks == ["80.0%", "82.0%", "85.5%"]
     assert table.target_steps[1] == "80.0% from Feb 2021"
@@ -238,8 +247,10 @@ def test_kpi_data_table_matches_the_chart(seeded_client):
         actual = trace(figures[f"kpi-{kpi.pk}-chart"], "Actual")
         table = cells(page.split('id="data-heading"')[1], "actual")
         for x, y in zip(actual["x"], actual["y"], strict=True):
-            assert table[x] == charts.show(Decimal(str(y)), kpi.decimal_places, kpi.unit), kpi
-        assert len([v for v in table.values() if v != "No figure"]) == len(actual["y"]), kpi
+            shown = "No figure" if y is None else _shown(y, kpi)
+            assert table[x] == shown, kpi
+        figures_shown = [v for v in table.values() if v != "No figure"]
+        assert len(figures_shown) == len([y for y in actual["y"] if y is not None]), kpi
 
 
 def test_area_charts_match_their_data_tables(seeded_client):
@@ -252,9 +263,7 @@ def test_area_charts_match_their_data_tables(seeded_client):
             table = cells(f"<x {details}", "actual")
             actual = trace(figure, "Actual")
             kpi = Kpi.objects.get(pk=int(re.search(r"kpi-(\d+)-chart", chart_id)[1]))
-            shown = [
-                charts.show(Decimal(str(y)), kpi.decimal_places, kpi.unit) for y in actual["y"]
-            ]
+            shown = ["No figure" if y is None else _shown(y, kpi) for y in actual["y"]]
             assert [table[x] for x in actual["x"]] == shown
 
 

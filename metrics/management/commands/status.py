@@ -3,7 +3,7 @@ import csv
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from metrics import periods, rag
+from metrics import display, periods
 from metrics.importer import escape_cell_text
 from metrics.models import Kpi
 from metrics.summary import KpiRow, for_board
@@ -19,8 +19,8 @@ def _csv_row(row: KpiRow) -> list[str]:
         escape_cell_text(row.kpi.code),
         escape_cell_text(row.kpi.title),
         row.period.strftime("%Y-%m"),
-        rag.fmt(row.value, places, grouping=False),
-        row.target.describe(places, grouping=False) if row.target else "",
+        display.number(row.value, places, grouping=False),
+        display.step(row.target, places, grouping=False),
         row.status.value,
         row.direction.value if row.direction else "",
         row.trajectory.verdict.value,

@@ -1,0 +1,142 @@
+"""A KPI chart in words and numbers: its data table, the notes under it and its text alternative.
+
+Says exactly what ``reports.charts.kpi_figure`` draws, from the same
+``ChartInput``: a row for every period with a figure or a comparator, and one
+for each run of periods with no figure (where the chart's line breaks), so a
+reader without the chart, or without sight, misses nothing.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from metrics import display, periods, rag
+from reports.charts import ChartInput, Gap
+
+
+@dataclass(frozen=True)
+class TableRow:
+    period: datetime.date
+    label: str
+    actual: str
+    target: str
+    benchmarks: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ChartTable:
+    """The chart in words and numbers: the same values the figure carries."""
+
+    caption: str
+    benchmark_labels: list[str]
+    rows: list[TableRow]
+    steps_heading: str
+    target_steps: list[str]
+    projection: str
+    actions: list[str]
+
+
+def _gap_rows(chart: ChartInput, count: int) -> list[TableRow]:
+    """A row for each run of periods with no figure, and for any since the last one."""
+    gaps = [*chart.gaps, *filter(None, [chart.missing_since])]
+    return [
+        TableRow(
+            period=gap.first,
+            label=chart.span(gap.first, gap.last),
+            actual="",
+            target=_targets_over(chart, gap),
+            benchmarks=[""] * count,
+        )
+        for gap in gaps
+    ]
+
+
+def _targets_over(chart: ChartInput, gap: Gap) -> str:
+    """The target in force at the start of a gap, and each step taken during it."""
+    first = chart.target_text(rag.target_in_force(chart.steps, gap.first))
+    during = [_step_note(chart, s) for s in chart.ordered_steps if gap.first < s.starts <= gap.last]
+    return "; ".join(filter(None, [first, *during]))
+
+
+def chart_table(chart: ChartInput) -> ChartTable:
+    actual = dict(chart.actuals)
+    by_benchmark = [dict(b.points) for b in chart.benchmarks]
+    rows = [
+        TableRow(
+            period=p,
+            label=chart.label(p),
+            actual=chart.show(actual.get(p)),
+            target=chart.target_text(rag.target_in_force(chart.steps, p)),
+            benchmarks=[chart.show(points.get(p)) for points in by_benchmark],
+        )
+        for p in sorted(set(chart.data_periods))
+    ]
+    rows = sorted([*rows, *_gap_rows(chart, len(by_benchmark))], key=lambda row: row.period)
+    projection = ""
+    if chart.projection:
+        (_, _), (horizon, value) = chart.projection
+        t = chart.trajectory
+        # A neutral KPI's reference level is no target: nothing to read the projection against.
+        against = chart.against(t.target) if t.verdict != rag.Verdict.NO_TARGET else ""
+        projection = (
+            f"If the trend of the last {t.points} figures continues, "
+            f"{chart.show(value)} by {periods.month_label(horizon)}{against}: {t.verdict.label}."
+        )
+    actions = [
+        f"{mark.ref} completed {mark.day:%-d %b %Y}: {mark.description}"
+        for mark in sorted(chart.actions, key=lambda m: m.day)
+    ]
+    return ChartTable(
+        caption=f"{chart.code} {chart.title}: {_contents(chart)} by period, {chart.covered}",
+        benchmark_labels=[b.label for b in chart.benchmarks],
+        rows=rows,
+        steps_heading=_steps_heading(chart),
+        target_steps=[_step_note(chart, step) for step in chart.ordered_steps],
+        projection=projection,
+        actions=actions,
+    )
+
+
+def _step_note(chart: ChartInput, step: rag.Step) -> str:
+    """A step under the chart: "80.0% from Feb 2021"; a neutral KPI's value is no target."""
+    level = display.step(step, chart.decimal_places, chart.unit)
+    note = f"{level} from {periods.month_label(step.starts)}"
+    return f"{note} (not a target)" if chart.neutral and not step.is_band else note
+
+
+def _contents(chart: ChartInput) -> str:
+    """What the table holds, naming a target only where one is set."""
+    parts = ["figures"]
+    if any(s.is_band for s in chart.steps):
+        parts.append("target band")
+    elif chart.steps:
+        parts.append("reference level" if chart.neutral else "target")
+    if chart.benchmarks:
+        parts.append("comparators")
+    return ", ".join(parts[:-1]) + f" and {parts[-1]}" if len(parts) > 1 else parts[0]
+
+
+def _steps_heading(chart: ChartInput) -> str:
+    if any(s.is_band for s in chart.steps):
+        return "Target band steps"
+    return "Reference level" if chart.neutral else "Target steps"
+
+
+def describe(chart: ChartInput) -> str:
+    """One sentence for the chart's text alternative; the data table has the detail."""
+    if not chart.actuals:
+        return f"Chart of {chart.code}: no figures recorded yet."
+    first, _ = min(chart.actuals)
+    last_period, last_value = max(chart.actuals)
+    count = len(chart.actuals)
+    figures = f"{count} figures from" if count > 1 else "1 figure, for"
+    step = rag.target_in_force(chart.steps, last_period)
+    gaps = ""
+    if chart.gaps:
+        missing = [chart.span(gap.first, gap.last) for gap in chart.gaps]
+        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        gaps = f" No figure was reported for {', '.join(missing[:3])}{more}."
+    return (
+        f"Chart of {chart.code} {chart.title}: {figures} {chart.span(first, last_period)}; "
+        f"the latest is {chart.show(last_value)}{chart.against(step)}.{gaps} "
+        "The table below gives every value."
+    )
