@@ -11,8 +11,8 @@ from metrics import importer
 from metrics.models import Actual, ImportRun, PeriodLock
 from priorities import roles
 from tests.factories import ActualFactory, UserFactory
-from tests.metrics import test_import_support as support
-from tests.metrics.test_import_support import AUG_2021, actuals_wide
+from tests.metrics import import_helpers as support
+from tests.metrics.import_helpers import AUG_2021, actuals_wide
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from metrics import importer
 from metrics.importer import CellProblem, read_code, read_number, read_period
 from metrics.models import Actual, Kpi, PeriodLock
 from tests.factories import ActualFactory, KpiFactory
-from tests.metrics import test_import_support as support
-from tests.metrics.test_import_support import (
+from tests.metrics import import_helpers as support
+from tests.metrics.import_helpers import (
     AUG_2021,
     Fmt,
     actuals_long,

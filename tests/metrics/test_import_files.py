@@ -17,9 +17,10 @@ from openpyxl.worksheet._reader import WorkSheetParser
 
 from metrics import importer
 from metrics.importer import WorkbookRefused
+from metrics.importer import xlsx as reader
 from metrics.models import Actual, ImportRun
-from tests.metrics import test_import_support as support
-from tests.metrics.test_import_support import (
+from tests.metrics import import_helpers as support
+from tests.metrics.import_helpers import (
     Fmt,
     actuals_wide,
     declare_size,
@@ -124,7 +125,7 @@ def test_a_sheet_missing_a_required_heading_is_refused():
 
 
 def test_a_zip_bomb_by_compression_ratio_is_refused_before_openpyxl_opens_it(monkeypatch):
-    monkeypatch.setattr(importer._WorkbookReader, "read", _must_not_open)
+    monkeypatch.setattr(reader.WorkbookReader, "read", _must_not_open)
     data = good_workbook()
     bomb = rezip(data, {sheet_path(data, "Actuals"): b"<" + b"\x00" * (8 * 1024 * 1024)})
     assert len(bomb) < 100 * 1024
@@ -133,7 +134,7 @@ def test_a_zip_bomb_by_compression_ratio_is_refused_before_openpyxl_opens_it(mon
 
 
 def test_a_zip_declaring_a_huge_uncompressed_size_is_refused_unread(monkeypatch):
-    monkeypatch.setattr(importer._WorkbookReader, "read", _must_not_open)
+    monkeypatch.setattr(reader.WorkbookReader, "read", _must_not_open)
     data = good_workbook()
     lying = declare_size(data, sheet_path(data, "Actuals"), 3_900_000_000)
     assert "unpacks to" in refused(lying)
@@ -195,7 +196,7 @@ def test_a_sheet_read_a_few_bytes_at_a_time_gives_the_same_cells(monkeypatch):
     ]
     data = xlsx({"Actuals": rows})
     whole = importer.read_workbook(data).sheets["Actuals"]
-    monkeypatch.setattr(importer._SheetReader, "CHUNK", 5)
+    monkeypatch.setattr(reader.SheetReader, "CHUNK", 5)
     pieces = importer.read_workbook(data).sheets["Actuals"]
     assert pieces.rows == whole.rows and len(whole.rows) == 3
     assert whole.rows[0][1][4] == "Timeliness recovered after the MASH review"
@@ -340,7 +341,7 @@ def test_any_error_inside_openpyxl_is_caught_at_the_boundary(monkeypatch):
     def broken(*args, **kwargs):
         raise KeyError("xl/styles.xml")
 
-    monkeypatch.setattr(importer._WorkbookReader, "read", broken)
+    monkeypatch.setattr(reader.WorkbookReader, "read", broken)
     assert "could not be read" in refused(good_workbook())
 
 

@@ -1,6 +1,7 @@
 """Builders for the workbook import tests: every file is made here, in memory.
 
-No tests live in this module; the test_import_* modules import from it.
+No tests live in this module (its name does not start with test_); the
+test_import_* modules import from it.
 """
 
 import datetime
