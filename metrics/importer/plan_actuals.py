@@ -229,20 +229,8 @@ class ActualsPlanner(SheetPlanner):
         if len(rejections) > before:
             summary.rejected += 1
             return
-        value = merged["value"]
-        if (
-            (changed is None or "value" in changed)
-            and 0 < value <= 1
-            and kpi.unit == Kpi.Unit.PERCENT
-            and self.history_high.get(kpi.id)
-        ):
-            row.warn(
-                column,
-                f"{self._label(kpi, period)} is {plain(value)}, but {kpi.code}'s earlier "
-                f"figures are above 1: if this is a fraction, the percentage is "
-                f"{plain(value * 100)}. Type {plain(value * 100)}, or format the cell as a "
-                "percentage.",
-            )
+        if changed is None or "value" in changed:
+            self._warn_fraction(row, kpi, period, merged["value"], column)
         refs = {"kpi": kpi.code, "period": period, "frequency": kpi.frequency}
         if changed is None:
             change = Change(ACTUALS, row.number, "", Actual, None, merged, {}, refs, locked=locked)
@@ -254,6 +242,17 @@ class ActualsPlanner(SheetPlanner):
             )  # fmt: skip
             summary.changed += 1
         self.plan.changes.append(change)
+
+    def _warn_fraction(self, row: Row, kpi: Kpi, period, value: Decimal, column: int) -> None:
+        """A percentage of 1 or less where the KPI's history is above 1 may be a fraction."""
+        if 0 < value <= 1 and kpi.unit == Kpi.Unit.PERCENT and self.history_high.get(kpi.id):
+            row.warn(
+                column,
+                f"{self._label(kpi, period)} is {plain(value)}, but {kpi.code}'s earlier "
+                f"figures are above 1: if this is a fraction, the percentage is "
+                f"{plain(value * 100)}. Type {plain(value * 100)}, or format the cell as a "
+                "percentage.",
+            )
 
     def _read_figure(self, row: Row, kpi: Kpi, given: dict) -> dict:
         """The figure's fields as given in the row, each cell read; problems rejected."""

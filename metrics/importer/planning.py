@@ -24,9 +24,10 @@ from metrics.models import Kpi, PeriodLock
 from priorities.models import Officer
 
 # A row of sums or averages under the figures, labelled in the KPI code
-# column: "Total", "Grand total", "Average", "Mean (all KPIs)".
+# column: "Total", "Grand total:", "Sub-total", "Average", "Mean (all KPIs)".
 _TOTAL_LABEL = re.compile(
-    r"^(?:grand\s+|sub[\s-]?)?(?:totals?|averages?|avg|mean|median|sum)(?:$|[\s:(])", re.I
+    r"^(?:grand\s+|sub[\s-]?)?(?:totals?|averages?|avg|mean|median|sum)\s*[:.]?\s*(?:\(.*\))?$",
+    re.I,
 )
 
 

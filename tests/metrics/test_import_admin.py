@@ -17,6 +17,8 @@ from tests.metrics.import_helpers import AUG_2021, actuals_wide
 pytestmark = pytest.mark.django_db
 
 assessments = support.assessments
+# Every workbook a test has the import read is also read by openpyxl: the cells must agree.
+streamed_cells_match_openpyxl = support.streamed_cells_match_openpyxl
 
 IMPORT = "admin:metrics_kpi_import"
 TEMPLATE = "admin:metrics_kpi_import_template"

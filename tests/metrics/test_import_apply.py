@@ -40,6 +40,8 @@ pytestmark = pytest.mark.django_db
 D = Decimal
 
 assessments = support.assessments
+# Every workbook a test has the import read is also read by openpyxl: the cells must agree.
+streamed_cells_match_openpyxl = support.streamed_cells_match_openpyxl
 
 
 @pytest.fixture

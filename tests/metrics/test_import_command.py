@@ -14,6 +14,8 @@ from tests.metrics.import_helpers import actuals_wide
 pytestmark = pytest.mark.django_db
 
 assessments = support.assessments
+# Every workbook a test has the import read is also read by openpyxl: the cells must agree.
+streamed_cells_match_openpyxl = support.streamed_cells_match_openpyxl
 
 
 def run(path, *args) -> tuple[int, str, str]:

@@ -4,6 +4,7 @@ Every file is built here. Each test checks the message a user would read and
 that the database is untouched.
 """
 
+import datetime
 import io
 import os
 import random
@@ -35,6 +36,8 @@ pytestmark = pytest.mark.django_db
 
 # Fixtures shared by the import tests.
 assessments = support.assessments
+# Every workbook a test has the import read is also read by openpyxl: the cells must agree.
+streamed_cells_match_openpyxl = support.streamed_cells_match_openpyxl
 
 
 def good_workbook() -> bytes:
@@ -378,3 +381,30 @@ def test_other_spreadsheet_formats_are_named(names, expected):
         for name, body in names.items():
             archive.writestr(name, body)
     assert expected in refused(output.getvalue())
+
+
+@pytest.mark.parametrize(
+    ("cell", "says"),
+    [
+        ('<c r="B2"><v>abc</v></c>', "cell B2 is saved as a number but holds 'abc'"),
+        ('<c r="B2" t="s"><v>99</v></c>', "cell B2 refers to text the workbook does not hold"),
+        ('<c r="B2" t="d"><v>someday</v></c>', "cell B2 is saved as a date but holds 'someday'"),
+    ],
+    ids=["number", "shared text", "date"],
+)
+def test_a_cell_holding_what_its_type_cannot_is_refused_naming_the_cell(assessments, cell, says):
+    message = refused(actuals_sheet(f'<row r="2">{CODE_IN_A2}{cell}</row>'))
+    assert message.startswith(f"Sheet Actuals {says}")
+    assert "Error)" not in message
+
+
+def test_the_streaming_reader_reads_the_cells_openpyxl_reads():
+    rows = [
+        ["KPI code", "Aug 2021", datetime.datetime(2021, 9, 1), "Note"],
+        ["PI.426", 80, Fmt(0.903, "0.0%"), "=SUM(B2:C2)"],
+        ["PI.432", "90.3%", True, "'=HYPERLINK()"],
+        [None, 1.5e-7, Fmt(44470, "dd/mm/yyyy"), "x" * 300],
+    ]
+    data = xlsx({"Actuals": rows, "Notes": [["anything", 1]]})
+    for workbook in (data, shared_strings(data), good_workbook()):
+        assert support.streamed_cells(workbook) == support.openpyxl_cells(workbook)
