@@ -184,8 +184,10 @@ def confirm_run(run: ImportRun, *, user=None, reason: str = "") -> ImportPlan:
     with transaction.atomic():
         locked = ImportRun.objects.select_for_update().get(pk=run.pk)
         if locked.outcome != ImportRun.Outcome.PREVIEWED or not locked.file_data:
-            raise StaleImport("This preview can no longer be confirmed: upload the file again.")
-        plan, error = _confirm_locked(locked, user=user, reason=reason)
+            plan = None
+            error = StaleImport("This preview can no longer be confirmed: upload the file again.")
+        else:
+            plan, error = _confirm_locked(locked, user=user, reason=reason)
     run.refresh_from_db()
     if error is not None:
         raise error

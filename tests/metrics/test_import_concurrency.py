@@ -1,0 +1,94 @@
+"""Two requests acting on one import run at once: the run's record stays true.
+
+Row locks are a PostgreSQL matter (SQLite serialises every write), so these
+run where CI runs them: against the PostgreSQL server.
+"""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from metrics import importer
+from metrics.models import Actual, ImportRun
+from tests.factories import KpiFactory, UserFactory
+from tests.metrics.import_helpers import actuals_wide
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="row locking needs PostgreSQL (CI runs it)"
+    ),
+]
+THREADS = 8
+
+
+def at_once(*actions) -> list[str]:
+    """Run each action in its own thread and connection, all starting together."""
+    barrier = threading.Barrier(len(actions))
+    outcomes = [""] * len(actions)
+
+    def attempt(n, action):
+        barrier.wait()
+        try:
+            outcomes[n] = action()
+        except importer.StaleImport:
+            outcomes[n] = "refused"
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=pair) for pair in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+def previewed_run():
+    kpi, user = KpiFactory(code="PI.426"), UserFactory()
+    run, plan = importer.start_run(
+        data=actuals_wide(["Aug 2021", "Sep 2021"], ["PI.426", 75, 76]),
+        file_name="t.xlsx",
+        user=user,
+    )
+    assert not plan.rejections, plan.rejections
+    return kpi, user, run
+
+
+def confirm(run, user):
+    def action():
+        importer.confirm_run(ImportRun.objects.get(pk=run.pk), user=user)
+        return "applied"
+
+    return action
+
+
+def cancel(run):
+    def action():
+        return "cancelled" if importer.cancel_run(ImportRun.objects.get(pk=run.pk)) else "late"
+
+    return action
+
+
+def test_confirmations_of_one_run_at_once_apply_it_once_and_it_reads_applied():
+    kpi, user, run = previewed_run()
+    outcomes = at_once(*(confirm(run, user) for _ in range(THREADS)))
+    assert sorted(outcomes) == ["applied"] + ["refused"] * (THREADS - 1)
+    run.refresh_from_db()
+    assert run.outcome == ImportRun.Outcome.APPLIED and run.message == "2 change(s) applied."
+    assert Actual.objects.filter(kpi=kpi).count() == 2 and Actual.history.count() == 2
+
+
+@pytest.mark.parametrize("rounds", range(3))
+def test_a_confirmation_and_a_cancellation_at_once_leave_a_record_that_matches_the_data(rounds):
+    kpi, user, run = previewed_run()
+    confirmed, cancelled = at_once(confirm(run, user), cancel(run))
+    run.refresh_from_db()
+    written = Actual.objects.filter(kpi=kpi).count()
+    if confirmed == "applied":
+        assert cancelled == "late"
+        assert run.outcome == ImportRun.Outcome.APPLIED and written == 2
+    else:
+        assert (confirmed, cancelled) == ("refused", "cancelled")
+        assert run.outcome == ImportRun.Outcome.CANCELLED and written == 0
