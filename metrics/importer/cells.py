@@ -239,40 +239,42 @@ def _sensible(day: datetime.date) -> datetime.date:
         raise CellProblem(str(error)) from None
 
 
-def read_period(value) -> datetime.date:
-    """The period (first of its month) a cell names: a date, a month or a quarter."""
+def _read_when(value, read_typed, from_day):
+    """A month or a day from any cell, or None if the cell holds neither.
+
+    Text goes to the shared reader ``read_typed``; a date, or an Excel day
+    number in a cell not formatted as a date, to ``from_day``.
+    """
     _unreadable(value)
     value = _exact(value)
     if isinstance(value, str):
         try:
-            return periods.read_month(unescape(value.strip()))
+            return read_typed(unescape(value.strip()))
         except ValueError as error:
             raise CellProblem(str(error)) from None
     if isinstance(value, datetime.datetime):
-        return _sensible(periods.month_start(value.date()))
+        return from_day(value.date())
     if isinstance(value, datetime.date):
-        return _sensible(periods.month_start(value))
+        return from_day(value)
     if isinstance(value, (int, float)) and (day := _date_from_serial(value)):
-        return _sensible(periods.month_start(day))
-    raise CellProblem(f"{shown(value)} is not a month or quarter: {periods.PERIOD_HELP}.")
+        return from_day(day)
+    return None
+
+
+def read_period(value) -> datetime.date:
+    """The period (first of its month) a cell names: a date, a month or a quarter."""
+    period = _read_when(value, periods.read_month, lambda day: _sensible(periods.month_start(day)))
+    if period is None:
+        raise CellProblem(f"{shown(value)} is not a month or quarter: {periods.PERIOD_HELP}.")
+    return period
 
 
 def read_date(value) -> tuple[datetime.date, bool]:
     """A delivery date, and whether only its month was given ("Oct-19": end of October)."""
-    _unreadable(value)
-    value = _exact(value)
-    if isinstance(value, str):
-        try:
-            return periods.read_day_or_month(unescape(value.strip()))
-        except ValueError as error:
-            raise CellProblem(str(error)) from None
-    if isinstance(value, datetime.datetime):
-        return _sensible(value.date()), False
-    if isinstance(value, datetime.date):
-        return _sensible(value), False
-    if isinstance(value, (int, float)) and (day := _date_from_serial(value)):
-        return _sensible(day), False
-    raise CellProblem(f"{shown(value)} is not a date: write it like 31/08/2021 or Aug 2021.")
+    read = _read_when(value, periods.read_day_or_month, lambda day: (_sensible(day), False))
+    if read is None:
+        raise CellProblem(f"{shown(value)} is not a date: write it like 31/08/2021 or Aug 2021.")
+    return read
 
 
 def read_choice(value, choices: type[models.TextChoices], synonyms: dict[str, str] | None = None):

@@ -2,7 +2,7 @@
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
 from django.db import models
@@ -38,13 +38,7 @@ class Issue:
         return f"{self.sheet} row {self.row}, column {self.column}: {self.message}"
 
     def as_dict(self) -> dict:
-        return {
-            "sheet": self.sheet,
-            "row": self.row,
-            "column": self.column,
-            "message": self.message,
-            "locked": self.locked,
-        }
+        return asdict(self)
 
 
 @dataclass(slots=True)
@@ -87,15 +81,7 @@ class SheetSummary:
     rejected: int = 0
 
     def as_dict(self) -> dict:
-        return {
-            "name": self.name,
-            "present": self.present,
-            "layout": self.layout,
-            "new": self.new,
-            "changed": self.changed,
-            "unchanged": self.unchanged,
-            "rejected": self.rejected,
-        }
+        return asdict(self)
 
 
 @dataclass

@@ -43,11 +43,7 @@ class ActionsPlanner(SheetPlanner):
     def plan_actions(self, sheet: Sheet, summary: SheetSummary) -> None:
         known = _Known(self)
         seen: dict[tuple, int] = {}
-        for number, cells in sheet.rows:
-            given = self.given_cells(sheet, cells)
-            if not given:
-                continue
-            row = Row(self, sheet, number)
+        for row, given in self.rows(sheet):
             plan, area = self._plan_and_area(row, given, known)
             if row.rejected:
                 summary.rejected += 1
@@ -69,7 +65,7 @@ class ActionsPlanner(SheetPlanner):
                 )
                 summary.rejected += 1
                 continue
-            seen[key] = number
+            seen[key] = row.number
             values = self._action_values(row, given, area, current)
             if text is not None:
                 values["description"] = text

@@ -81,11 +81,7 @@ class FigurePlanner(SheetPlanner):
         """
         noun = model._meta.verbose_name
         seen: dict[tuple, int] = {}
-        for number, cells in sheet.rows:
-            given = self.given_cells(sheet, cells)
-            if not given or self.skip_total(sheet, number, given.get("kpi")):
-                continue
-            row = Row(self, sheet, number)
+        for row, given in self.rows(sheet, "kpi"):
             kpi = self.kpi(row, "kpi", given.pop("kpi")) if "kpi" in given else None
             found = [
                 row.read(name, given.pop(name), reader, *arguments) if name in given else None
@@ -106,7 +102,7 @@ class FigurePlanner(SheetPlanner):
                 row.reject(keys[-1][0], f"{title} is already on row {seen[key]}: keep one row.")
                 summary.rejected += 1
                 continue
-            seen[key] = number
+            seen[key] = row.number
             values = _figures(row, kpi, given)
             current = existing.get((kpi.pk, *found)) if kpi.pk else None
             if required and current is None and required not in values and not row.rejected:

@@ -34,11 +34,7 @@ _READERS = {
 class KpiPlanner(SheetPlanner):
     def plan_kpis(self, sheet: Sheet, summary: SheetSummary) -> None:
         seen: dict[str, int] = {}
-        for number, cells in sheet.rows:
-            given = self.given_cells(sheet, cells)
-            if not given or self.skip_total(sheet, number, given.get("code")):
-                continue
-            row = Row(self, sheet, number)
+        for row, given in self.rows(sheet, "code"):
             code = row.read("code", given.pop("code"), read_code) if "code" in given else None
             if "code" in sheet.columns and code is None and not row.rejected:
                 row.reject("code", "Enter the KPI code (for example PI.426) for this row.")
@@ -49,7 +45,7 @@ class KpiPlanner(SheetPlanner):
                 continue
             # Codes match whatever their case, as on the other sheets.
             code = self.folded.get(code.casefold(), code)
-            seen[code] = number
+            seen[code] = row.number
             self._plan_kpi(row, summary, code, given)
 
     def _plan_kpi(self, row: Row, summary: SheetSummary, code: str, given: dict) -> None:

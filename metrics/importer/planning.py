@@ -154,6 +154,17 @@ class SheetPlanner:
         self.skipped[sheet.title].append(f"{number} ({raw.strip()})")
         return True
 
+    def rows(self, sheet: Sheet, code_key: str | None = None):
+        """Each row with something in the columns read, as (Row, its non-blank cells by key).
+
+        With ``code_key`` (the KPI code column), rows of totals are skipped.
+        """
+        for number, cells in sheet.rows:
+            given = self.given_cells(sheet, cells)
+            if not given or (code_key and self.skip_total(sheet, number, given.get(code_key))):
+                continue
+            yield Row(self, sheet, number), given
+
     def note_skipped(self) -> None:
         for title, rows in self.skipped.items():
             self.plan.notices.append(

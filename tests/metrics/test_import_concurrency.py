@@ -1,10 +1,12 @@
-"""Two requests acting on one import run at once: the run's record stays true.
+"""Requests confirming or cancelling one import run at the same moment.
 
-Row locks are a PostgreSQL matter (SQLite serialises every write), so these
-run where CI runs them: against the PostgreSQL server.
+Whatever the order the database serves them in, the import is applied at
+most once and the run's record says what happened to the figures. The run's
+row lock only matters where writers overlap, so these need PostgreSQL (CI).
 """
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection
@@ -26,23 +28,18 @@ THREADS = 8
 def at_once(*actions) -> list[str]:
     """Run each action in its own thread and connection, all starting together."""
     barrier = threading.Barrier(len(actions))
-    outcomes = [""] * len(actions)
 
-    def attempt(n, action):
+    def attempt(action) -> str:
         barrier.wait()
         try:
-            outcomes[n] = action()
+            return action()
         except importer.StaleImport:
-            outcomes[n] = "refused"
+            return "refused"
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=attempt, args=pair) for pair in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
+    with ThreadPoolExecutor(max_workers=len(actions)) as pool:
+        return list(pool.map(attempt, actions, timeout=60))
 
 
 def previewed_run():
