@@ -9,6 +9,8 @@ Every reader error stops here as ``WorkbookRefused``.
 import io
 import re
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from defusedxml.common import DefusedXmlException
@@ -295,7 +297,7 @@ def _shown_places(number_format: str) -> int | None:
     return len(match[1]) if match else 0
 
 
-def _number_styles(workbook) -> NumberStyles:
+def number_styles(workbook) -> NumberStyles:
     styles = NumberStyles(set(), {})
     for style_id, style in enumerate(workbook._cell_styles):
         number_format = style.numFmtId
@@ -321,16 +323,8 @@ def read_workbook(data: bytes) -> Book:
     """
     check_file(data)
     try:
-        with warnings.catch_warnings():
-            # openpyxl warns about features it drops (data validation, etc.).
-            warnings.simplefilter("ignore")
-            reader = WorkbookReader(io.BytesIO(data), read_only=True, data_only=True)
-            reader.read()
-            workbook = reader.wb
-            try:
-                return _read_sheets(workbook)
-            finally:
-                workbook.close()
+        with opened(data) as workbook:
+            return _read_sheets(workbook)
     except WorkbookRefused:
         raise
     except MemoryError as error:
@@ -346,6 +340,28 @@ def read_workbook(data: bytes) -> Book:
             f"program ({type(error).__name__}). Open it in Excel, save it as .xlsx and upload "
             "it again."
         ) from error
+
+
+@contextmanager
+def opened(data: bytes) -> Iterator:
+    """openpyxl's read-only workbook of a file already checked, closed after use."""
+    with warnings.catch_warnings():
+        # openpyxl warns about features it drops (data validation, etc.).
+        warnings.simplefilter("ignore")
+        reader = WorkbookReader(io.BytesIO(data), read_only=True, data_only=True)
+        reader.read()
+        try:
+            yield reader.wb
+        finally:
+            reader.wb.close()
+
+
+def stream(worksheet, styles: NumberStyles, on_row) -> SheetReader:
+    """Read a sheet of an opened workbook, passing each row's cells to ``on_row``."""
+    reader = SheetReader(worksheet, styles, on_row)
+    with worksheet._get_source() as source:
+        reader.read(source)
+    return reader
 
 
 def _caused_by(error: BaseException, kind: type) -> bool:
@@ -380,7 +396,7 @@ def _read_sheets(workbook) -> Book:
             f"The workbook has none of the sheets the import reads ({', '.join(SHEETS)}); its "
             f"sheets are: {names}. Rename the sheet, or start from the template."
         )
-    styles = _number_styles(workbook)
+    styles = number_styles(workbook)
     cells_left = settings.IMPORT_MAX_CELLS
     sheets = {}
     for kind in SHEETS:
@@ -414,9 +430,7 @@ def _read_sheet(workbook, worksheet, kind, styles, cells_left) -> tuple[Sheet, i
             )
         rows.append((number, cells))
 
-    reader = SheetReader(worksheet, styles, keep)
-    with worksheet._get_source() as source:
-        reader.read(source)
+    reader = stream(worksheet, styles, keep)
     if reader.merged_count:
         more = reader.merged_count - len(reader.merged)
         ranges = ", ".join(reader.merged) + (f" and {more:,} more" if more else "")

@@ -212,24 +212,18 @@ def _as_openpyxl_reads(value):
 def streamed_cells(data: bytes) -> dict[str, dict[tuple[int, int], object]]:
     """Every sheet's non-empty cells as the import's streaming reader reads them."""
     sheets = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        workbook_reader = reader.WorkbookReader(io.BytesIO(data), read_only=True, data_only=True)
-        workbook_reader.read()
-    workbook = workbook_reader.wb
-    styles = reader._number_styles(workbook)
-    for worksheet in workbook.worksheets:
-        cells: dict[tuple[int, int], object] = {}
+    with reader.opened(data) as workbook:
+        styles = reader.number_styles(workbook)
+        for worksheet in workbook.worksheets:
+            cells: dict[tuple[int, int], object] = {}
 
-        def keep(number, row, cells=cells):
-            for column, value in row.items():
-                if (shown := _as_openpyxl_reads(value)) not in (None, ""):
-                    cells[(number, column)] = shown
+            def keep(number, row, cells=cells):
+                for column, value in row.items():
+                    if (shown := _as_openpyxl_reads(value)) not in (None, ""):
+                        cells[(number, column)] = shown
 
-        with worksheet._get_source() as source:
-            reader.SheetReader(worksheet, styles, keep).read(source)
-        sheets[worksheet.title] = cells
-    workbook.close()
+            reader.stream(worksheet, styles, keep)
+            sheets[worksheet.title] = cells
     return sheets
 
 
