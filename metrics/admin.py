@@ -127,6 +127,8 @@ class KpiAdmin(SimpleHistoryAdmin):
 
     # Workbook import: upload, preview, confirm or cancel; and the template.
 
+    change_list_template = "admin/metrics/import_change_list.html"
+
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
@@ -248,8 +250,16 @@ class KpiAdmin(SimpleHistoryAdmin):
     def cancel_view(self, request: HttpRequest, run_id: int) -> HttpResponse:
         run = self._own_run(request, run_id)
         if request.method == "POST":
-            importer.cancel_run(run)
-            messages.info(request, f"Cancelled the import of {run.file_name}: nothing was written.")
+            if importer.cancel_run(run):
+                messages.info(
+                    request, f"Cancelled the import of {run.file_name}: nothing was written."
+                )
+            else:
+                messages.error(
+                    request,
+                    f"The import of {run.file_name} was not cancelled: it had already ended "
+                    f"({run.get_outcome_display().lower()}). {run.message}",
+                )
         return redirect("admin:metrics_kpi_import")
 
 
@@ -341,6 +351,7 @@ class ImportRunAdmin(admin.ModelAdmin):
     search_fields = ["file_name", "sha256", "user__username", "reason", "message"]
     list_select_related = ["user"]
     date_hierarchy = "created_at"
+    change_list_template = "admin/metrics/import_change_list.html"
     fields = [
         "created_at",
         "finished_at",

@@ -187,3 +187,81 @@ class MonthConverter:
 
     def to_url(self, value: datetime.date | str) -> str:
         return value if isinstance(value, str) else value.strftime("%Y-%m")
+
+
+# Reading the dates and months people type ----------------------------------
+
+_MONTHS = {name.casefold(): n for n, name in enumerate(MONTH_NAMES, 1)} | {
+    datetime.date(2000, n, 1).strftime("%B").casefold(): n for n in range(1, 13)
+}
+_MONTHS["sept"] = 9
+_MONTH_YEAR = re.compile(r"^([a-z]+)[\s\-/.',]*(\d{2}|\d{4})$", re.IGNORECASE)
+_DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")
+_DAY_NAME_YEAR = re.compile(
+    r"^(\d{1,2})(?:st|nd|rd|th)?[\s\-]+([a-z]+)[\s\-,]+(\d{2}|\d{4})$", re.I
+)
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.]+)?$")
+PERIOD_HELP = "write it like Aug 2021, Aug-21, 2021-08, 01/08/2021 or Q2 2021/22"
+
+
+def _year(text: str) -> int:
+    # Two-digit years are this century: "Aug-21" is August 2021.
+    return 2000 + int(text) if len(text) == 2 else int(text)
+
+
+def _date_from_text(text: str) -> tuple[datetime.date, bool]:
+    """A date from text, and whether the text gave only a month (Oct-19 gives 1 Oct 2019)."""
+    try:
+        if match := _ISO_DATE.match(text):
+            return datetime.date(int(match[1]), int(match[2]), int(match[3])), False
+        if match := _DAY_MONTH_YEAR.match(text):
+            # UK order: 01/08/2021 is 1 August 2021.
+            return datetime.date(_year(match[3]), int(match[2]), int(match[1])), False
+        if (match := _DAY_NAME_YEAR.match(text)) and match[2].casefold() in _MONTHS:
+            return datetime.date(
+                _year(match[3]), _MONTHS[match[2].casefold()], int(match[1])
+            ), False
+        if (match := _MONTH_YEAR.match(text)) and match[1].casefold() in _MONTHS:
+            return datetime.date(_year(match[2]), _MONTHS[match[1].casefold()], 1), True
+        if _ISO_MONTH.match(text):
+            return parse_month(text), True
+    except ValueError as error:
+        raise ValueError(
+            f"{text!r} is not a real date: write dates day first, like 31/08/2021."
+        ) from error
+    raise ValueError(f"{text!r} is not a date: write it like 31/08/2021 or Aug 2021.")
+
+
+def read_day_or_month(text: str) -> tuple[datetime.date, bool]:
+    """The day typed, and whether the text named only a month.
+
+    Days are read day first (31/08/2021, 31 Aug 2021, 2021-08-31). A month
+    alone (Oct-19, Aug 2021, 2021-08) gives the month's last day, as a
+    delivery date "Oct-19" means by the end of October 2019. Raises
+    ValueError saying how to write the date.
+    """
+    day, month_only = _date_from_text(text.strip())
+    if month_only:
+        day = add_months(check_year(day), 1) - datetime.timedelta(days=1)
+    return check_year(day), month_only
+
+
+def read_day(text: str) -> datetime.date:
+    """A day typed as text; a month alone means its last day (see ``read_day_or_month``)."""
+    return read_day_or_month(text)[0]
+
+
+def read_month(text: str) -> datetime.date:
+    """The period a text names: a month (Aug 2021, Aug-21, 2021-08), a day in it, or a quarter.
+
+    A quarter (Q2 2021/22) gives its last month, where quarterly figures are
+    stored. Raises ValueError saying how to write it.
+    """
+    text = text.strip()
+    if text[:1] in "Qq":
+        return parse_quarter(text)
+    try:
+        day = _date_from_text(text)[0]
+    except ValueError:
+        raise ValueError(f"{text!r} is not a month or quarter: {PERIOD_HELP}.") from None
+    return check_year(month_start(day))

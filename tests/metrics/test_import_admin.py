@@ -11,12 +11,14 @@ from metrics import importer
 from metrics.models import Actual, ImportRun, PeriodLock
 from priorities import roles
 from tests.factories import ActualFactory, UserFactory
-from tests.metrics import test_import_support as support
-from tests.metrics.test_import_support import AUG_2021, actuals_wide
+from tests.metrics import import_helpers as support
+from tests.metrics.import_helpers import AUG_2021, actuals_wide
 
 pytestmark = pytest.mark.django_db
 
 assessments = support.assessments
+# Every workbook a test has the import read is also read by openpyxl: the cells must agree.
+streamed_cells_match_openpyxl = support.streamed_cells_match_openpyxl
 
 IMPORT = "admin:metrics_kpi_import"
 TEMPLATE = "admin:metrics_kpi_import_template"
@@ -84,8 +86,10 @@ def test_users_without_admin_access_are_sent_to_sign_in(client, group):
     assert response.status_code == 302 and "login" in response["Location"]
 
 
-def test_the_kpi_list_offers_import_and_template_only_to_those_who_may_import(client, analyst):
+def test_the_kpi_and_import_lists_offer_import_and_template_only_to_those_who_may(client, analyst):
     page = client.get(reverse("admin:metrics_kpi_changelist")).content.decode()
+    assert "Import workbook" in page and "Download template" in page
+    page = client.get(reverse("admin:metrics_importrun_changelist")).content.decode()
     assert "Import workbook" in page and "Download template" in page
     client.force_login(user_in(roles.BOARD_MEMBER))
     page = client.get(reverse("admin:metrics_kpi_changelist")).content.decode()
@@ -123,6 +127,15 @@ def test_a_preview_with_rejections_offers_no_confirm(client, analyst, assessment
         client.post(reverse("admin:metrics_kpi_import_confirm", args=[run.pk])).status_code == 302
     )
     assert not Actual.objects.exists()
+
+
+def test_the_preview_lists_total_rows_as_skipped_and_still_offers_confirm(
+    client, analyst, assessments
+):
+    upload(client, actuals_wide(["Aug 2021"], ["PI.426", 80], ["Total", 80]))
+    page = client.get(preview_url(ImportRun.objects.get())).content.decode()
+    assert "Sheet Actuals: row 3 (Total) skipped" in page
+    assert "Confirm import" in page
 
 
 def test_cancel_writes_nothing(client, analyst, assessments):

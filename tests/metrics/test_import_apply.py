@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
 from metrics import importer
+from metrics.importer import apply
 from metrics.models import Actual, Benchmark, ImportRun, Kpi, Target
 from metrics.services import load_plan_data
 from priorities.models import Action
@@ -26,8 +27,8 @@ from tests.factories import (
     TargetFactory,
     UserFactory,
 )
-from tests.metrics import test_import_support as support
-from tests.metrics.test_import_support import (
+from tests.metrics import import_helpers as support
+from tests.metrics.import_helpers import (
     AUG_2021,
     actuals_long,
     actuals_wide,
@@ -39,6 +40,8 @@ pytestmark = pytest.mark.django_db
 D = Decimal
 
 assessments = support.assessments
+# Every workbook a test has the import read is also read by openpyxl: the cells must agree.
+streamed_cells_match_openpyxl = support.streamed_cells_match_openpyxl
 
 
 @pytest.fixture
@@ -163,9 +166,9 @@ def test_a_failure_while_writing_rolls_everything_back(assessments, monkeypatch)
     )
 
     def fail(*args, **kwargs):
-        raise importer.DatabaseError("disk full")
+        raise DatabaseError("disk full")
 
-    monkeypatch.setattr(importer, "_write_actuals", fail)
+    monkeypatch.setattr(apply, "_write_actuals", fail)
     with pytest.raises(importer.StaleImport):
         importer.commit(data)
     assert not Kpi.objects.filter(code="CSIP.99").exists()
@@ -218,7 +221,7 @@ def test_many_rows_of_mixed_shapes_are_each_written_once_with_a_matching_history
     monkeypatch,
 ):
     # Several statements per shape, and a last one part full, as in a big import.
-    monkeypatch.setattr(importer, "ROWS_PER_INSERT", 7)
+    monkeypatch.setattr(apply, "ROWS_PER_INSERT", 7)
     plain, noted, counted = (KpiFactory(code=f"K.{n}", decimal_places=1) for n in range(3))
     kept = ActualFactory(kpi=plain, period=datetime.date(2014, 1, 1), value=D(50))
     ActualFactory(kpi=plain, period=datetime.date(2014, 2, 1)).delete()

@@ -10,13 +10,14 @@ from metrics import importer
 from metrics.importer import CellProblem, read_code, read_number, read_period
 from metrics.models import Actual, Kpi, PeriodLock
 from tests.factories import ActualFactory, KpiFactory
-from tests.metrics import test_import_support as support
-from tests.metrics.test_import_support import (
+from tests.metrics import import_helpers as support
+from tests.metrics.import_helpers import (
     AUG_2021,
     Fmt,
     actuals_long,
     actuals_wide,
     shared_strings,
+    with_formula,
     xlsx,
 )
 
@@ -24,6 +25,8 @@ D = Decimal
 
 # Fixtures shared by the import tests.
 assessments = support.assessments
+# Every workbook a test has the import read is also read by openpyxl: the cells must agree.
+streamed_cells_match_openpyxl = support.streamed_cells_match_openpyxl
 quarterly = support.quarterly
 
 
@@ -111,6 +114,31 @@ def test_a_formula_with_no_saved_result_is_rejected_not_skipped(assessments):
     data = actuals_wide(["Aug 2021"], ["PI.426", "=76/151*100"])
     issue = only_rejection(plan_of(data))
     assert "formula but no saved result" in issue.message
+
+
+def test_a_formula_is_read_as_its_cell_shows_it_when_it_has_more_decimals_than_the_kpi(
+    assessments,
+):
+    # =29/38 is saved as 0.763157894736842 and shown as 76.3%: the analyst saw 76.3.
+    data = actuals_wide(["Aug 2021", "Sep 2021"], ["PI.426", Fmt(0.5, "0.0%"), Fmt(50, "0")])
+    data = with_formula(data, "Actuals", "B2", "29/38", "0.763157894736842")
+    data = with_formula(data, "Actuals", "C2", "2/3*100", "66.666666666666671")
+    plan = plan_of(data)
+    assert not plan.rejections, [str(r) for r in plan.rejections]
+    assert [c.values["value"] for c in plan.changes] == [D("76.3"), D("67")]
+
+
+def test_a_formula_the_kpi_can_record_keeps_its_saved_value_whatever_its_cell_shows(
+    assessments,
+):
+    data = actuals_wide(["Aug 2021"], ["PI.426", Fmt(50, "0")])
+    data = with_formula(data, "Actuals", "B2", "305/4", "76.25")
+    assert only_change(plan_of(data)).values["value"] == D("76.25")
+
+
+def test_a_typed_figure_is_never_rounded_to_what_its_cell_shows(assessments):
+    data = actuals_wide(["Aug 2021"], ["PI.426", Fmt(76.31579, "0.0")])
+    assert "decimal" in only_rejection(plan_of(data)).message
 
 
 def test_a_cell_showing_an_excel_error_is_rejected():
@@ -334,3 +362,45 @@ def test_figures_in_a_shared_strings_workbook_read_the_same(assessments):
     plan = plan_of(data)
     assert [c.values["value"] for c in plan.changes] == [D("90.3")]
     assert "'(1.)'" in only_rejection(plan).message
+
+
+# Rows of totals ---------------------------------------------------------------
+
+
+def test_total_and_average_rows_under_the_figures_are_skipped_and_listed(assessments):
+    data = actuals_wide(
+        ["Aug 2021"], ["PI.426", 80], ["Total", 80], ["Average:", 80], ["Grand total (all)", 1]
+    )
+    plan = plan_of(data)
+    assert not plan.rejections and only_change(plan).values["value"] == 80
+    assert (
+        "Sheet Actuals: rows 3 (Total), 4 (Average:), 5 (Grand total (all)) skipped: totals and "
+        "averages are worked out from the figures, not imported." in plan.notices
+    )
+
+
+def test_a_total_row_is_skipped_on_a_long_sheet_and_on_targets_too(assessments):
+    data = xlsx(
+        {
+            "Actuals": [
+                ["KPI code", "Period", "Value"],
+                ["PI.426", "Aug 2021", 80],
+                ["TOTAL", "", 80],
+            ],
+            "Targets": [["KPI code", "In force from", "Target"], ["Mean", "Aug 2021", 90]],
+        }
+    )
+    plan = plan_of(data)
+    assert not plan.rejections and only_change(plan).values["value"] == 80
+    assert [n for n in plan.notices if "skipped" in n] == [
+        "Sheet Targets: row 2 (Mean) skipped: totals and averages are worked out from the "
+        "figures, not imported.",
+        "Sheet Actuals: row 3 (TOTAL) skipped: totals and averages are worked out from the "
+        "figures, not imported.",
+    ]
+
+
+@pytest.mark.parametrize("code", ["Totally new", "SUM.1", "Average caseload"])
+def test_a_code_that_only_starts_like_a_total_is_still_a_kpi_code(assessments, code):
+    message = only_rejection(plan_of(actuals_wide(["Aug 2021"], [code, 80]))).message
+    assert f"There is no KPI with code {code!r}" in message

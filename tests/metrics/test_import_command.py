@@ -8,12 +8,14 @@ from django.core.management import call_command
 
 from metrics.models import Actual, ImportRun, PeriodLock
 from tests.factories import UserFactory
-from tests.metrics import test_import_support as support
-from tests.metrics.test_import_support import actuals_wide
+from tests.metrics import import_helpers as support
+from tests.metrics.import_helpers import actuals_wide
 
 pytestmark = pytest.mark.django_db
 
 assessments = support.assessments
+# Every workbook a test has the import read is also read by openpyxl: the cells must agree.
+streamed_cells_match_openpyxl = support.streamed_cells_match_openpyxl
 
 
 def run(path, *args) -> tuple[int, str, str]:

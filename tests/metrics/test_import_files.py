@@ -4,6 +4,7 @@ Every file is built here. Each test checks the message a user would read and
 that the database is untouched.
 """
 
+import datetime
 import io
 import os
 import random
@@ -17,9 +18,10 @@ from openpyxl.worksheet._reader import WorkSheetParser
 
 from metrics import importer
 from metrics.importer import WorkbookRefused
+from metrics.importer import xlsx as reader
 from metrics.models import Actual, ImportRun
-from tests.metrics import test_import_support as support
-from tests.metrics.test_import_support import (
+from tests.metrics import import_helpers as support
+from tests.metrics.import_helpers import (
     Fmt,
     actuals_wide,
     declare_size,
@@ -34,6 +36,8 @@ pytestmark = pytest.mark.django_db
 
 # Fixtures shared by the import tests.
 assessments = support.assessments
+# Every workbook a test has the import read is also read by openpyxl: the cells must agree.
+streamed_cells_match_openpyxl = support.streamed_cells_match_openpyxl
 
 
 def good_workbook() -> bytes:
@@ -124,7 +128,7 @@ def test_a_sheet_missing_a_required_heading_is_refused():
 
 
 def test_a_zip_bomb_by_compression_ratio_is_refused_before_openpyxl_opens_it(monkeypatch):
-    monkeypatch.setattr(importer._WorkbookReader, "read", _must_not_open)
+    monkeypatch.setattr(reader.WorkbookReader, "read", _must_not_open)
     data = good_workbook()
     bomb = rezip(data, {sheet_path(data, "Actuals"): b"<" + b"\x00" * (8 * 1024 * 1024)})
     assert len(bomb) < 100 * 1024
@@ -133,7 +137,7 @@ def test_a_zip_bomb_by_compression_ratio_is_refused_before_openpyxl_opens_it(mon
 
 
 def test_a_zip_declaring_a_huge_uncompressed_size_is_refused_unread(monkeypatch):
-    monkeypatch.setattr(importer._WorkbookReader, "read", _must_not_open)
+    monkeypatch.setattr(reader.WorkbookReader, "read", _must_not_open)
     data = good_workbook()
     lying = declare_size(data, sheet_path(data, "Actuals"), 3_900_000_000)
     assert "unpacks to" in refused(lying)
@@ -195,7 +199,7 @@ def test_a_sheet_read_a_few_bytes_at_a_time_gives_the_same_cells(monkeypatch):
     ]
     data = xlsx({"Actuals": rows})
     whole = importer.read_workbook(data).sheets["Actuals"]
-    monkeypatch.setattr(importer._SheetReader, "CHUNK", 5)
+    monkeypatch.setattr(reader.SheetReader, "CHUNK", 5)
     pieces = importer.read_workbook(data).sheets["Actuals"]
     assert pieces.rows == whole.rows and len(whole.rows) == 3
     assert whole.rows[0][1][4] == "Timeliness recovered after the MASH review"
@@ -340,7 +344,7 @@ def test_any_error_inside_openpyxl_is_caught_at_the_boundary(monkeypatch):
     def broken(*args, **kwargs):
         raise KeyError("xl/styles.xml")
 
-    monkeypatch.setattr(importer._WorkbookReader, "read", broken)
+    monkeypatch.setattr(reader.WorkbookReader, "read", broken)
     assert "could not be read" in refused(good_workbook())
 
 
@@ -377,3 +381,30 @@ def test_other_spreadsheet_formats_are_named(names, expected):
         for name, body in names.items():
             archive.writestr(name, body)
     assert expected in refused(output.getvalue())
+
+
+@pytest.mark.parametrize(
+    ("cell", "says"),
+    [
+        ('<c r="B2"><v>abc</v></c>', "cell B2 is saved as a number but holds 'abc'"),
+        ('<c r="B2" t="s"><v>99</v></c>', "cell B2 refers to text the workbook does not hold"),
+        ('<c r="B2" t="d"><v>someday</v></c>', "cell B2 is saved as a date but holds 'someday'"),
+    ],
+    ids=["number", "shared text", "date"],
+)
+def test_a_cell_holding_what_its_type_cannot_is_refused_naming_the_cell(assessments, cell, says):
+    message = refused(actuals_sheet(f'<row r="2">{CODE_IN_A2}{cell}</row>'))
+    assert message.startswith(f"Sheet Actuals {says}")
+    assert "Error)" not in message
+
+
+def test_the_streaming_reader_reads_the_cells_openpyxl_reads():
+    rows = [
+        ["KPI code", "Aug 2021", datetime.datetime(2021, 9, 1), "Note"],
+        ["PI.426", 80, Fmt(0.903, "0.0%"), "=SUM(B2:C2)"],
+        ["PI.432", "90.3%", True, "'=HYPERLINK()"],
+        [None, 1.5e-7, Fmt(44470, "dd/mm/yyyy"), "x" * 300],
+    ]
+    data = xlsx({"Actuals": rows, "Notes": [["anything", 1]]})
+    for workbook in (data, shared_strings(data), good_workbook()):
+        assert support.streamed_cells(workbook) == support.openpyxl_cells(workbook)

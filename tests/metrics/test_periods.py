@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from hypothesis import given
@@ -90,3 +91,58 @@ def test_every_day_falls_in_exactly_one_quarter_ending_on_or_after_it(day):
     assert 0 <= periods.months_between(periods.month_start(day), end) <= 2
     assert periods.quarter(day) == periods.quarter(end)
     assert periods.parse_quarter(periods.quarter_label(day)) == end
+
+
+# Reading what people type ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Aug-21", "Aug 2021", "August 2021", " aug-2021 ", "2021-08", "01/08/2021", "1/8/21",
+     "2021-08-01", "1 Aug 2021", "31st August 2021"],
+)  # fmt: skip
+def test_read_month_takes_a_month_written_every_way_people_write_it(text):
+    assert periods.read_month(text) == D(2021, 8, 1)
+
+
+def test_read_month_reads_days_day_first_and_quarters_as_their_last_month():
+    assert periods.read_month("08/01/2021") == D(2021, 1, 1)
+    assert periods.read_month("Q2 2021/22") == D(2021, 9, 1)
+    assert periods.read_month("Sept 21") == D(2021, 9, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("Augst 2021", "'Augst 2021' is not a month or quarter: write it like Aug 2021, Aug-21, "
+                       "2021-08, 01/08/2021 or Q2 2021/22."),
+        ("31/02/2021", "'31/02/2021' is not a month or quarter"),
+        ("Q5 2021/22", "'Q5 2021/22' is not a quarter: write it like Q2 2021/22."),
+        ("Aug 3000", "3000 is not a year this service records: check the date."),
+    ],
+)  # fmt: skip
+def test_read_month_says_how_to_write_what_it_cannot_read(text, message):
+    with pytest.raises(ValueError) as refused:
+        periods.read_month(text)
+    assert str(refused.value).startswith(message)
+
+
+def test_read_day_reads_day_first_and_a_month_alone_as_its_last_day():
+    assert periods.read_day("31/3/2021") == D(2021, 3, 31)
+    assert periods.read_day("2021-03-31") == D(2021, 3, 31)
+    assert periods.read_day("Oct-19") == D(2019, 10, 31)
+    assert periods.read_day_or_month("Feb 2024") == (D(2024, 2, 29), True)
+    assert periods.read_day_or_month("1 Feb 2024") == (D(2024, 2, 1), False)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("31/02/2021", "'31/02/2021' is not a real date: write dates day first, like 31/08/2021."),
+        ("soon", "'soon' is not a date: write it like 31/08/2021 or Aug 2021."),
+        ("01/01/1066", "1066 is not a year this service records: check the date."),
+    ],
+)
+def test_read_day_says_how_to_write_what_it_cannot_read(text, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        periods.read_day(text)

@@ -1,19 +1,25 @@
 """Builders for the workbook import tests: every file is made here, in memory.
 
-No tests live in this module; the test_import_* modules import from it.
+No tests live in this module (its name does not start with test_); the
+test_import_* modules import from it.
 """
 
 import datetime
 import io
 import re
 import struct
+import warnings
 import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
+from metrics import importer
+from metrics.importer import runs
+from metrics.importer import xlsx as reader
+from metrics.importer.cells import NO_CACHED_VALUE, ExcelError, Percent, Rounded
 from metrics.models import Kpi
 from priorities import roles
 from tests.factories import KpiFactory, OfficerFactory, UserFactory
@@ -177,3 +183,87 @@ def analyst_user(db):
 
 AUG_2021 = datetime.date(2021, 8, 1)
 D = Decimal
+
+
+def with_formula(data: bytes, sheet: str, ref: str, formula: str, saved: str) -> bytes:
+    """The workbook with cell ``ref`` a formula whose result Excel saved, keeping its format."""
+    path = sheet_path(data, sheet)
+    xml = member(data, path).decode()
+    cell = re.compile(rf'<c r="{ref}"([^>]*?)(?: t="n")?>.*?</c>', re.S)
+    assert cell.search(xml), f"no cell {ref} to turn into a formula"
+    xml = cell.sub(rf'<c r="{ref}"\1><f>{formula}</f><v>{saved}</v></c>', xml)
+    return rezip(data, {path: xml.encode()})
+
+
+# The streaming reader against openpyxl ---------------------------------------
+
+
+def _as_openpyxl_reads(value):
+    """A value from the streaming reader as openpyxl's own reading gives it."""
+    if isinstance(value, Rounded):
+        value = value.number
+    if isinstance(value, Percent):
+        return value.number
+    if isinstance(value, ExcelError):
+        return value.code
+    return None if value is NO_CACHED_VALUE else value
+
+
+def streamed_cells(data: bytes) -> dict[str, dict[tuple[int, int], object]]:
+    """Every sheet's non-empty cells as the import's streaming reader reads them."""
+    sheets = {}
+    with reader.opened(data) as workbook:
+        styles = reader.number_styles(workbook)
+        for worksheet in workbook.worksheets:
+            cells: dict[tuple[int, int], object] = {}
+
+            def keep(number, row, cells=cells):
+                for column, value in row.items():
+                    if (shown := _as_openpyxl_reads(value)) not in (None, ""):
+                        cells[(number, column)] = shown
+
+            reader.stream(worksheet, styles, keep)
+            sheets[worksheet.title] = cells
+    return sheets
+
+
+def openpyxl_cells(data: bytes) -> dict[str, dict[tuple[int, int], object]]:
+    """Every sheet's non-empty cells as openpyxl's own read-only ``iter_rows`` reads them."""
+    sheets = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    for worksheet in workbook.worksheets:
+        worksheet.reset_dimensions()  # read to the real end, whatever the file claims
+        sheets[worksheet.title] = {
+            (cell.row, cell.column): cell.value
+            for row in worksheet.iter_rows()
+            for cell in row
+            if cell.value not in (None, "")
+        }
+    workbook.close()
+    return sheets
+
+
+@pytest.fixture(autouse=True)
+def streamed_cells_match_openpyxl(monkeypatch):
+    """After each import test, every workbook it had the import read whole is read both ways.
+
+    The streaming reader must give the cells openpyxl's own ``iter_rows``
+    gives (in openpyxl's terms: a percentage's number, an error's code).
+    Files the import refused are left out: openpyxl need not read them.
+    """
+    read: list[bytes] = []
+    read_workbook = reader.read_workbook
+
+    def reading(data: bytes):
+        book = read_workbook(data)
+        read.append(data)
+        return book
+
+    for module in (importer, reader, runs):
+        monkeypatch.setattr(module, "read_workbook", reading)
+    yield
+    monkeypatch.undo()  # the test's own patches too, so openpyxl reads as it does for real
+    for data in read:
+        assert streamed_cells(data) == openpyxl_cells(data)
