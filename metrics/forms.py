@@ -1,16 +1,39 @@
 import datetime
 
 from django import forms
+from django.core.exceptions import ValidationError
 
+from metrics import numbers
 from metrics.models import Actual, Kpi, PeriodLock
+
+
+class FigureField(forms.CharField):
+    """A figure as people type it ("1,000", "90.3%"), read as the workbook import reads it."""
+
+    def __init__(self, *, kpi: Kpi | None = None, **kwargs):
+        # kpi: a % sign is accepted for a percentage KPI's value, refused elsewhere.
+        self.kpi = kpi
+        super().__init__(required=False, **kwargs)
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if not text:
+            return None
+        try:
+            number, percent = numbers.read_number(text)
+        except ValueError as error:
+            raise ValidationError(str(error), code="invalid") from None
+        if percent and (problem := Kpi.percent_sign_problem(self.kpi)):
+            raise ValidationError(problem, code="invalid")
+        return number
 
 
 class ActualForm(forms.Form):
     """A month's (or quarter's) figure and commentary for one KPI."""
 
-    value = forms.DecimalField(required=False, max_digits=12, decimal_places=4)
-    numerator = forms.DecimalField(required=False, max_digits=12, decimal_places=4)
-    denominator = forms.DecimalField(required=False, max_digits=12, decimal_places=4)
+    value = FigureField()
+    numerator = FigureField()
+    denominator = FigureField()
     what_data_tells_us = forms.CharField(
         label="What is the data telling us?", required=False, widget=forms.Textarea
     )
@@ -51,21 +74,7 @@ class ActualForm(forms.Form):
         else:
             del self.fields["numerator"], self.fields["denominator"]
             self.fields["value"].label = kpi.get_unit_display()
-        too_big = "Enter a number below 100,000,000."
-        self.fields["value"].error_messages.update(
-            invalid="Enter the value as a number, like 90.3.",
-            max_digits=too_big,
-            max_whole_digits=too_big,
-            max_decimal_places="Enter the value with no more than 4 decimal places.",
-        )
-        for name in ("numerator", "denominator"):
-            if name in self.fields:
-                self.fields[name].error_messages.update(
-                    invalid=f"Enter the {name} as a whole number.",
-                    max_digits=too_big,
-                    max_whole_digits=too_big,
-                    max_decimal_places=f"Enter the {name} as a whole number.",
-                )
+        self.fields["value"].kpi = kpi
         if not self.needs_reason:
             del self.fields["reason"]
 

@@ -262,6 +262,18 @@ class Kpi(models.Model):
                     )
         return problems
 
+    @staticmethod
+    def percent_sign_problem(kpi: "Kpi | None") -> str | None:
+        """Why a figure typed with % is refused: only a percentage KPI's value takes one."""
+        if kpi is None:
+            return "Enter the number without %: a count is a whole number."
+        if kpi.unit != Kpi.Unit.PERCENT:
+            return (
+                f"{kpi.code} is measured as a {kpi.get_unit_display().lower()}, not a "
+                "percentage: enter the number without %."
+            )
+        return None
+
     def _value_problem(self, value: Decimal | None) -> str | None:
         places = self.decimal_places
         if value is None:

@@ -31,8 +31,5 @@ def read_number(text: str) -> tuple[Decimal, bool]:
                 f"{shown!r} has {extra[2]!r} after the number: delete it and keep "
                 f"only the figure ({extra[1]}); put any note in the commentary."
             )
-        raise ValueError(
-            f"{shown!r} is not a number: enter a figure such as 90.3, or leave the "
-            "cell empty to change nothing."
-        )
+        raise ValueError(f"{shown!r} is not a number: enter a figure such as 90.3.")
     return Decimal(number.replace(",", "")), percent

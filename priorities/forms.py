@@ -1,9 +1,27 @@
 from django import forms
+from django.core.exceptions import ValidationError
 
+from metrics import periods
 from priorities.models import Action
 from priorities.services import DATE_MOVED_WITHOUT_REASON
 
-DATE_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d %B %Y", "%d %b %Y"]
+
+class DayField(forms.CharField):
+    """A date as people type it (31/3/2021, 31 March 2021, Oct-19), read as the import reads it."""
+
+    widget = forms.DateInput(format="%d/%m/%Y")
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if not text:
+            return None
+        try:
+            return periods.read_day(text)
+        except ValueError as error:
+            raise ValidationError(str(error), code="invalid") from None
 
 
 class ActionUpdateForm(forms.Form):
@@ -14,12 +32,10 @@ class ActionUpdateForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose the action's status."},
     )
-    current_delivery_date = forms.DateField(
+    current_delivery_date = DayField(
         label="Current delivery date",
-        input_formats=DATE_FORMATS,
-        required=False,
-        help_text="For example, 31/3/2021. The original date stays on record.",
-        error_messages={"invalid": "Enter the date as day/month/year, for example 31/3/2021."},
+        help_text="For example, 31/3/2021, or Oct 2021 for the end of October. "
+        "The original date stays on record.",
     )
     date_change_reason = forms.CharField(
         label="Why has the date moved?",
@@ -27,12 +43,9 @@ class ActionUpdateForm(forms.Form):
         max_length=300,
         help_text="Needed when you change the delivery date. Shown in the action's history.",
     )
-    completed_date = forms.DateField(
+    completed_date = DayField(
         label="Date completed",
-        input_formats=DATE_FORMATS,
-        required=False,
         help_text="Leave empty to use today's date when you mark the action completed.",
-        error_messages={"invalid": "Enter the date as day/month/year, for example 31/3/2021."},
     )
     evidence_of_impact = forms.CharField(
         label="Evidence of impact", required=False, widget=forms.Textarea

@@ -175,7 +175,10 @@ class Action(models.Model):
             problems["completed_date"] = problem
         loaded = getattr(self, "_loaded_original_date", None)
         if self.pk and loaded is not None and self.original_delivery_date != loaded:
-            problems["original_delivery_date"] = ORIGINAL_DATE_FIXED
+            problems["original_delivery_date"] = (
+                f"The original delivery date is never changed (it is {_day(loaded)}): "
+                "put the new date in the current delivery date."
+            )
         if problems:
             raise ValidationError(problems)
 

@@ -13,13 +13,12 @@ from decimal import Decimal
 
 from django.db import models
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.utils.datetime import from_excel
+from openpyxl.utils.datetime import from_excel, to_excel
 
-from metrics import numbers, periods
+from metrics import display, numbers, periods
 from metrics.importer.columns import fold
 from metrics.importer.errors import CellProblem
-from metrics.importer.limits import LARGEST_FIGURE
-from metrics.models import Kpi
+from metrics.models import Actual, Kpi
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,16 +110,10 @@ def shown(value) -> str:
     """A cell's value as a message quotes it."""
     value = _exact(value)
     if isinstance(value, Percent):
-        return f"{plain(decimal_from_float(value.number) * 100)}%"
+        return f"{display.exact(decimal_from_float(value.number) * 100)}%"
     if isinstance(value, datetime.datetime):
         return value.strftime("%d/%m/%Y")
     return str(value)
-
-
-def plain(number: Decimal) -> str:
-    """A number with no exponent and no trailing zeros: 90.30 as 90.3."""
-    text = f"{number:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def decimal_from_float(number: float | int) -> Decimal:
@@ -140,7 +133,7 @@ def read_text(value) -> str:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, (int, float)):
-        return plain(decimal_from_float(value))
+        return display.exact(decimal_from_float(value))
     if isinstance(value, (datetime.date, Percent)):
         return shown(value)
     raise CellProblem("The cell cannot be read as text.")
@@ -152,7 +145,7 @@ def read_code(value) -> str:
     value = _exact(value)
     if isinstance(value, (bool, datetime.date, Percent)):
         raise CellProblem(f"{shown(value)} is not a KPI code: enter the code, e.g. PI.426.")
-    return read_text(value)
+    return Kpi.normalise_code(read_text(value))
 
 
 def plain_figure(kpi: Kpi, number: float | int) -> Decimal | bool:
@@ -163,7 +156,7 @@ def plain_figure(kpi: Kpi, number: float | int) -> Decimal | bool:
     warning): the import's full reading of the cell then gives the message.
     """
     value = decimal_from_float(number)
-    if abs(value) > LARGEST_FIGURE or kpi.value_problems(value):
+    if kpi.value_problems(value):
         return False
     if kpi.unit == Kpi.Unit.PERCENT and 0 < value <= 1:
         return False
@@ -199,8 +192,8 @@ def read_number(value) -> tuple[Decimal, bool]:
             raise CellProblem(str(error)) from None
     else:
         raise CellProblem("The cell cannot be read as a number.")
-    if abs(number) > LARGEST_FIGURE:
-        raise CellProblem(f"{plain(number)} is too large: figures are stored up to 99,999,999.")
+    if problem := Actual.size_problem(number):
+        raise CellProblem(f"{display.exact(number)} is too large to store. {problem}")
     return number, percent
 
 
@@ -211,19 +204,19 @@ def read_figure(value, kpi: Kpi) -> Decimal:
     as its cell shows it: =29/38 formatted 0.0% is 76.3, as the analyst saw.
     """
     number, percent = read_number(value)
-    if percent and kpi.unit != Kpi.Unit.PERCENT:
-        raise CellProblem(
-            f"{kpi.code} is measured as a {kpi.get_unit_display().lower()}, not a percentage: "
-            "enter the number without %."
-        )
+    if percent and (problem := Kpi.percent_sign_problem(kpi)):
+        raise CellProblem(problem)
     if type(value) is Rounded and -number.as_tuple().exponent > kpi.decimal_places:
         number = round(number, value.places)
     return number
 
 
-# Excel day numbers for 1 Jan 1990 and 31 Dec 2099: a bare number in a
-# period cell outside these is not a date.
-_SERIAL_RANGE = (32874, 73050)
+# Excel day numbers of the first and last days of the years the service
+# records: a bare number in a period cell outside these is not a date.
+_SERIAL_RANGE = (
+    to_excel(datetime.date(periods.MIN_YEAR, 1, 1)),
+    to_excel(datetime.date(periods.MAX_YEAR, 12, 31)),
+)
 
 
 def _date_from_serial(number: float | int) -> datetime.date | None:

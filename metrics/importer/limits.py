@@ -1,7 +1,5 @@
 """How much one import takes: fixed limits, and the sizes set in settings (IMPORT_*)."""
 
-from decimal import Decimal
-
 from django.conf import settings
 
 # Fixed limits, besides the IMPORT_* settings: no real workbook comes near them.
@@ -15,8 +13,6 @@ RATIO_CHECKED_FROM = 1024 * 1024
 MAX_XML_TOKEN = 1024 * 1024
 # The header row may sit under a few title rows, as in real trackers.
 HEADER_SEARCH_ROWS = 10
-# Largest figure a DecimalField(max_digits=12, decimal_places=4) holds.
-LARGEST_FIGURE = Decimal("99999999.9999")
 # Rows written per statement batch, and changes listed per sheet in a preview.
 BATCH = 2000
 ROWS_PER_INSERT = 1000

@@ -7,8 +7,7 @@ from decimal import Decimal
 
 from django.db import models
 
-from metrics import periods
-from metrics.importer.cells import plain
+from metrics import display, periods
 from metrics.importer.columns import COLUMNS
 from metrics.importer.limits import PREVIEW_CHANGES_PER_SHEET
 
@@ -135,7 +134,7 @@ def show_value(value) -> str:
     if value is None or value == "":
         return "(empty)"
     if isinstance(value, Decimal):
-        return plain(value)
+        return display.exact(value)
     if isinstance(value, datetime.date):
         return value.strftime("%d %b %Y")
     text = str(value)

@@ -201,12 +201,10 @@ class ActionsPlanner(SheetPlanner):
             stored = getattr(current, key) if current else None
             if stored and month_only and (stored.year, stored.month) == (day.year, day.month):
                 day = stored  # "Oct-19" agrees with any day in October 2019.
-            if key == "original_delivery_date" and stored and day != stored:
-                row.reject(
-                    key,
-                    f"The original delivery date is never changed (it is {stored:%d %b %Y}; the "
-                    f"file says {day:%d %b %Y}). Put the new date in Current delivery date.",
-                )
-                continue
             values[key] = day
+        if values.get("status") == Action.Status.COMPLETED and not (
+            current and current.completed_date
+        ):
+            # The sheet has no completion date: the import's day is when it is known done.
+            values["completed_date"] = self.today
         return values

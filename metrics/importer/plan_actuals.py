@@ -12,10 +12,9 @@ from decimal import Decimal
 
 from openpyxl.utils import get_column_letter
 
-from metrics import periods
+from metrics import display, periods
 from metrics.importer.cells import (
     is_blank,
-    plain,
     plain_figure,
     read_code,
     read_figure,
@@ -31,11 +30,6 @@ from metrics.importer.planning import Row, SheetPlanner, same
 from metrics.models import Actual, Kpi, PeriodLock
 
 # Actuals are written without the ORM, so field lengths are checked here.
-_ACTUAL_LENGTHS = {
-    name: Actual._meta.get_field(name).max_length
-    for name in ACTUAL_TEXT
-    if Actual._meta.get_field(name).max_length
-}
 
 
 class ActualsPlanner(SheetPlanner):
@@ -246,12 +240,12 @@ class ActualsPlanner(SheetPlanner):
     def _warn_fraction(self, row: Row, kpi: Kpi, period, value: Decimal, column: int) -> None:
         """A percentage of 1 or less where the KPI's history is above 1 may be a fraction."""
         if 0 < value <= 1 and kpi.unit == Kpi.Unit.PERCENT and self.history_high.get(kpi.id):
+            percent = display.exact(value * 100)
             row.warn(
                 column,
-                f"{self._label(kpi, period)} is {plain(value)}, but {kpi.code}'s earlier "
-                f"figures are above 1: if this is a fraction, the percentage is "
-                f"{plain(value * 100)}. Type {plain(value * 100)}, or format the cell as a "
-                "percentage.",
+                f"{self._label(kpi, period)} is {display.exact(value)}, but {kpi.code}'s earlier "
+                f"figures are above 1: if this is a fraction, the percentage is {percent}. "
+                f"Type {percent}, or format the cell as a percentage.",
             )
 
     def _read_figure(self, row: Row, kpi: Kpi, given: dict) -> dict:
@@ -263,9 +257,8 @@ class ActualsPlanner(SheetPlanner):
             except CellProblem as problem:
                 row.reject(column, str(problem))
                 continue
-            limit = _ACTUAL_LENGTHS.get(name)
-            if limit and len(new[name]) > limit:
-                row.reject(column, f"Shorten this to {limit} characters or fewer.")
+            if name in ACTUAL_TEXT and (problem := Actual.text_problems({name: new[name]})):
+                row.reject(column, problem[name])
         return new
 
     def _check(self, row: Row, kpi: Kpi, period, merged: dict, given: dict, column: int) -> bool:
@@ -284,21 +277,21 @@ class ActualsPlanner(SheetPlanner):
         for name, message in problems.items():
             if name == "value" and kpi.unit == Kpi.Unit.PERCENT and 0 < value <= 1:
                 message += (
-                    f" If {plain(value)} is a fraction, the percentage is "
-                    f"{plain(value * 100)}: type that, or format the cell as a percentage."
+                    f" If {display.exact(value)} is a fraction, the percentage is "
+                    f"{display.exact(value * 100)}: type that, or format the cell as a percentage."
                 )
             row.reject(given[name][0] if name in given else column, message)
-        locked = self.locked_through is not None and PeriodLock.is_locked(
-            period, self.locked_through
-        )
+        locked = PeriodLock.is_locked(period, self.locked_through)
         if locked and not self.allow_locked and len(self.plan.rejections) == before:
-            row.reject(
-                given["period"][0] if "period" in given else column,
-                f"{kpi.period_label(period)} is locked (months up to "
-                f"{periods.month_label(self.locked_through)} are closed): give a reason for "
-                "changing locked months, or remove this figure.",
-                locked=True,
+            # Only analysts import; a preview that will ask for a reason plans it anyway.
+            refusal = PeriodLock.refusal(
+                period,
+                kpi.period_label(period),
+                locked_through=self.locked_through,
+                may_change=True,
+                reason="",
             )
+            row.reject(given["period"][0] if "period" in given else column, refusal, locked=True)
         return locked
 
     def _period_problem(self, kpi: Kpi, period: datetime.date) -> str | None:

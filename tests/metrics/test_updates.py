@@ -123,11 +123,31 @@ def test_board_members_and_analysts_land_on_the_board_overview(client):
 
 
 @pytest.mark.parametrize(
+    ("data", "stored"),
+    [
+        ({"value": "95%"}, "95"),
+        ({"value": " 90.3 "}, "90.3"),
+        ({"numerator": "1,000", "denominator": "1,250"}, "80"),
+    ],
+)
+def test_figures_typed_as_people_type_them_are_read_as_the_import_reads_them(
+    client, head, kpi, data, stored
+):
+    client.force_login(head)
+    response = client.post(entry(kpi), form_data(**data))
+    assert response.status_code == 302
+    assert Actual.objects.get().value == Decimal(stored)
+
+
+@pytest.mark.parametrize(
     ("data", "field", "message"),
     [
         ({"value": "101"}, "value", "Enter a percentage between 0 and 100"),
         ({"value": "-1"}, "value", "Enter a percentage between 0 and 100"),
-        ({"value": "ninety"}, "value", "Enter the value as a number, like 90.3."),
+        ({"value": "ninety"}, "value", "is not a number: enter a figure such as 90.3."),
+        ({"value": "12 (provisional)"}, "value", "after the number: delete it"),
+        ({"value": "123456789"}, "value", "Enter a number below 100,000,000."),
+        ({"numerator": "10%", "denominator": "20"}, "numerator", "Enter the number without %"),
         ({"value": "90.35"}, "value", "no more than 1 decimal place"),
         ({"numerator": "160", "denominator": "150"}, "numerator", "cannot be more than"),
         ({"numerator": "10"}, "denominator", "Enter the denominator as well"),

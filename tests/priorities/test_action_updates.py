@@ -103,4 +103,16 @@ def test_a_stale_action_update_is_refused(client, action):
 
 def test_an_unreadable_date_says_how_to_write_it(client, action):
     response = post(client, action, current_delivery_date="next spring", date_change_reason="x")
-    assert b"Enter the date as day/month/year, for example 31/3/2021." in response.content
+    assert b"is not a date: write it like 31/08/2021 or Aug 2021." in response.content
+
+
+def test_a_delivery_date_can_be_typed_as_the_import_reads_it(client, action):
+    response = post(client, action, current_delivery_date="Oct-21", date_change_reason="Audit")
+    assert response.status_code == 302
+    action.refresh_from_db()
+    assert action.current_delivery_date == D(2021, 10, 31)
+
+
+def test_a_delivery_date_in_an_impossible_year_is_refused(client, action):
+    response = post(client, action, current_delivery_date="31/3/2921", date_change_reason="x")
+    assert b"2921 is not a year this service records: check the date." in response.content
