@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -37,6 +39,13 @@ class ActualForm(VersionedForm):
     class Meta:
         model = Actual
         fields = ["kpi", "period", *SAVED_FIELDS]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The size rule's own words, not the form field's digit count.
+        too_big = Actual.size_problem(Decimal(10) ** 20)
+        for name in ("value", "numerator", "denominator"):
+            self.fields[name].error_messages.update(max_digits=too_big, max_whole_digits=too_big)
 
     def reason_needed(self, data: dict) -> str | None:
         # The figure rules themselves are Actual.clean's, run by the model form.

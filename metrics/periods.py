@@ -223,8 +223,9 @@ def _date_from_text(text: str) -> tuple[datetime.date, bool]:
             ), False
         if (match := _MONTH_YEAR.match(text)) and match[1].casefold() in _MONTHS:
             return datetime.date(_year(match[2]), _MONTHS[match[1].casefold()], 1), True
-        if _ISO_MONTH.match(text):
-            return parse_month(text), True
+        if match := _ISO_MONTH.match(text):
+            # The year is checked by the caller, so its message says what is wrong.
+            return datetime.date(int(match[1]), int(match[2]), 1), True
     except ValueError as error:
         raise ValueError(
             f"{text!r} is not a real date: write dates day first, like 31/08/2021."

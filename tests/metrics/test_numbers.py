@@ -30,8 +30,7 @@ def test_figures_are_read_as_people_type_them(text, number, percent):
     [
         ("12 (provisional)", "'12 (provisional)' has '(provisional)' after the number: delete it "
                              "and keep only the figure (12); put any note in the commentary."),
-        ("about", "'about' is not a number: enter a figure such as 90.3, or leave the cell "
-                  "empty to change nothing."),
+        ("about", "'about' is not a number: enter a figure such as 90.3."),
         ("%", "'%' is not a number"),
         ("", "'' is not a number"),
     ],
