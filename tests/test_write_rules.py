@@ -205,7 +205,9 @@ def test_a_lock_cannot_be_set_in_an_impossible_year(client, analyst):
 # KPI codes ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("code", ["csip.01", " CSIP.01 ", "CSIP.01\u200b", "ＣＳＩＰ.０１"])
+@pytest.mark.parametrize(
+    "code", ["csip.01", " CSIP.01 ", "CSIP.01\u200b", "\uff23\uff33\uff29\uff30.\uff10\uff11"]
+)
 def test_a_kpi_code_that_differs_only_by_case_spacing_or_invisible_characters_is_the_same(
     client, kpi, code
 ):
