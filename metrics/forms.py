@@ -3,16 +3,18 @@ import datetime
 from django import forms
 from django.core.exceptions import ValidationError
 
-from metrics import numbers
+from metrics import numbers, periods
 from metrics.models import Actual, Kpi, PeriodLock
 
 
-class FigureField(forms.CharField):
-    """A figure as people type it ("1,000", "90.3%"), read as the workbook import reads it."""
+class ReadField(forms.CharField):
+    """Text a person typed, read by one of the project's shared readers.
 
-    def __init__(self, *, kpi: Kpi | None = None, **kwargs):
-        # kpi: a % sign is accepted for a percentage KPI's value, refused elsewhere.
-        self.kpi = kpi
+    ``read`` takes the stripped text and raises ValueError with a message
+    the user can act on; the workbook import reads the same text the same way.
+    """
+
+    def __init__(self, **kwargs):
         super().__init__(required=False, **kwargs)
 
     def to_python(self, value):
@@ -20,12 +22,34 @@ class FigureField(forms.CharField):
         if not text:
             return None
         try:
-            number, percent = numbers.read_number(text)
+            return self.read(text)
         except ValueError as error:
             raise ValidationError(str(error), code="invalid") from None
+
+    def read(self, text: str):
+        raise NotImplementedError
+
+
+class FigureField(ReadField):
+    """A figure as people type it ("1,000", "90.3%")."""
+
+    # A % sign is accepted for a percentage KPI's value, refused elsewhere.
+    kpi: Kpi | None = None
+
+    def read(self, text: str):
+        number, percent = numbers.read_number(text)
         if percent and (problem := Kpi.percent_sign_problem(self.kpi)):
-            raise ValidationError(problem, code="invalid")
+            raise ValueError(problem)
         return number
+
+
+class DayField(ReadField):
+    """A date as people type it (31/3/2021, 31 March 2021, Oct-19 for the end of October)."""
+
+    widget = forms.DateInput(format="%d/%m/%Y")
+
+    def read(self, text: str):
+        return periods.read_day(text)
 
 
 class ActualForm(forms.Form):

@@ -1,27 +1,8 @@
 from django import forms
-from django.core.exceptions import ValidationError
 
-from metrics import periods
+from metrics.forms import DayField
 from priorities.models import Action
 from priorities.services import DATE_MOVED_WITHOUT_REASON
-
-
-class DayField(forms.CharField):
-    """A date as people type it (31/3/2021, 31 March 2021, Oct-19), read as the import reads it."""
-
-    widget = forms.DateInput(format="%d/%m/%Y")
-
-    def __init__(self, **kwargs):
-        super().__init__(required=False, **kwargs)
-
-    def to_python(self, value):
-        text = super().to_python(value)
-        if not text:
-            return None
-        try:
-            return periods.read_day(text)
-        except ValueError as error:
-            raise ValidationError(str(error), code="invalid") from None
 
 
 class ActionUpdateForm(forms.Form):
