@@ -9,6 +9,9 @@ admin.site.site_header = "Dudley children's services improvement: data administr
 admin.site.site_title = "Improvement plan admin"
 admin.site.index_title = "Plans, KPIs and actuals"
 
+# 403 and 404 use Django's handlers with templates/403.html and 404.html.
+handler500 = "dudley_improve.views.server_error"
+
 urlpatterns = [
     path("", include("reports.urls")),
     path("updates/", include("metrics.urls")),
