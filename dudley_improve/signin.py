@@ -8,9 +8,9 @@ AXES_FAILURE_LIMIT and failures from the address, whatever the username,
 against the higher AXES_ADDRESS_FAILURE_LIMIT.
 """
 
+from axes.handlers.database import AxesDatabaseHandler
 from django.conf import settings
 from django.db.models import Sum
-from axes.handlers.database import AxesDatabaseHandler
 
 # The order of AXES_LOCKOUT_PARAMETERS, which get_user_attempts follows.
 PAIR, ADDRESS = 0, 1

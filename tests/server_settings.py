@@ -1,4 +1,4 @@
-"""The production settings for a server a test starts, with static files that need no collectstatic."""
+"""Production settings for a server a test starts; static files need no collectstatic."""
 
 from dudley_improve.settings import *  # noqa: F403
 from dudley_improve.settings import STORAGES

@@ -194,9 +194,7 @@ def test_a_statement_stuck_behind_a_lock_gives_the_unavailable_page_within_secon
     holder = psycopg2.connect(**{k: v for k, v in params.items() if k != "cursor_factory"})
     port = _free_port()
     database = settings.DATABASES["default"]
-    url = (
-        f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
-    )
+    url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
     env = _server_env(
         SECRET_KEY="test-only",
         DATABASE_URL=url,
@@ -219,7 +217,8 @@ def test_a_statement_stuck_behind_a_lock_gives_the_unavailable_page_within_secon
         thread.start()
         assert locked.wait(10)
         # A signed-in request reads its session first, and waits on the lock.
-        status, body, seconds = _get(f"http://127.0.0.1:{port}/", Cookie="sessionid=abcdefgh12345678")
+        cookie = "sessionid=abcdefgh12345678"
+        status, body, seconds = _get(f"http://127.0.0.1:{port}/", Cookie=cookie)
     finally:
         thread.join(15)
         holder.close()
