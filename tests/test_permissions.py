@@ -121,3 +121,24 @@ def test_readers_cannot_write_through_the_admin(client, records, role):
     )
     assert response.status_code == 403
     assert not Actual.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["analyst", "administrator"])
+def test_only_an_administrator_can_link_a_login_to_a_post(client, role):
+    post = OfficerFactory(role_title="Head of Service, MASH")
+    head = make_user("other head of service")
+    user = make_user(role)
+    client.force_login(user)
+    url = reverse("admin:priorities_officer_change", args=[post.pk])
+    page = client.get(url).content.decode()
+    assert ('name="user"' in page) == (role == "administrator")
+    response = client.post(url, {"role_title": post.role_title, "name": "", "user": head.pk})
+    assert response.status_code == 302
+    post.refresh_from_db()
+    if role == "administrator":
+        assert post.user == head
+        latest = post.history.latest()
+        assert (latest.user_id, latest.history_user) == (head.pk, user)
+    else:
+        assert post.user is None
+        assert not post.history.filter(user_id=head.pk).exists()
