@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_safe
 
 from metrics import periods, rag
 from metrics.forms import ActualForm
@@ -36,11 +37,13 @@ class Task:
     deadline: datetime.date
 
 
+@require_safe
 def after_login(request: HttpRequest) -> HttpResponse:
     """Heads of service start at their updates; everyone else at the board overview."""
     return redirect("my-updates" if roles.is_head_of_service(request.user) else "home")
 
 
+@require_safe
 def my_updates(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     due = {periods.latest_completed_month(today), periods.latest_completed_quarter(today)}
@@ -94,6 +97,7 @@ def my_updates(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def kpi_entry(request: HttpRequest, pk: int, period: datetime.date) -> HttpResponse:
     kpi = _get_kpi_for_editor(request, pk)
     today = timezone.localdate()
