@@ -32,7 +32,7 @@ class Column:
 
 
 def parse_columns(spec: str) -> list[Column]:
-    """ "Status:status|Red:numeric" -> header cells; "numeric" right-aligns, other kinds name a class."""
+    """Header cells from "Status:status|Red:numeric": numeric right-aligns, a kind names a class."""
     columns = []
     for part in spec.split("|"):
         label, _, kind = (text.strip() for text in part.partition(":"))
