@@ -107,6 +107,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "dudley_improve.context_processors.menu",
             ],
             "libraries": {"govuk": "dudley_improve.govuk"},
         },

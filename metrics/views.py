@@ -47,8 +47,10 @@ def after_login(request: HttpRequest) -> HttpResponse:
 def my_updates(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     due = {periods.latest_completed_month(today), periods.latest_completed_quarter(today)}
+    # A board member linked to a post writes nothing, so is listed nothing to write.
+    mine = {"owner__user": request.user} if roles.writes_anything(request.user) else {"pk": None}
     kpis = (
-        Kpi.objects.filter(owner__user=request.user)
+        Kpi.objects.filter(**mine)
         .with_first_reported()
         .prefetch_related(
             Prefetch("actuals", queryset=Actual.objects.filter(period__in=due), to_attr="due"),
@@ -72,7 +74,7 @@ def my_updates(request: HttpRequest) -> HttpResponse:
         tasks.setdefault(area, []).append(Task(kpi, period, state, deadline))
     actions: dict[PriorityArea | None, list[Action]] = {}
     for action in (
-        Action.objects.filter(owner__user=request.user)
+        Action.objects.filter(**mine)
         .select_related("area__plan")
         .order_by("area__plan__start", "area__number", "ref")
     ):
@@ -93,6 +95,7 @@ def my_updates(request: HttpRequest) -> HttpResponse:
             "locked_through": PeriodLock.objects.locked_through(),
             "deadline_day": deadline_day,
             "is_head_of_service": roles.is_head_of_service(request.user),
+            "edits_everything": roles.edits_everything(request.user),
         },
     )
 
