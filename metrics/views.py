@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -48,9 +48,9 @@ def my_updates(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     due = {periods.latest_completed_month(today), periods.latest_completed_quarter(today)}
     # A board member linked to a post writes nothing, so is listed nothing to write.
-    mine = {"owner__user": request.user} if roles.writes_anything(request.user) else {"pk": None}
+    mine = Q(owner__user=request.user) if roles.writes_anything(request.user) else Q(pk__in=[])
     kpis = (
-        Kpi.objects.filter(**mine)
+        Kpi.objects.filter(mine)
         .with_first_reported()
         .prefetch_related(
             Prefetch("actuals", queryset=Actual.objects.filter(period__in=due), to_attr="due"),
@@ -74,7 +74,7 @@ def my_updates(request: HttpRequest) -> HttpResponse:
         tasks.setdefault(area, []).append(Task(kpi, period, state, deadline))
     actions: dict[PriorityArea | None, list[Action]] = {}
     for action in (
-        Action.objects.filter(**mine)
+        Action.objects.filter(mine)
         .select_related("area__plan")
         .order_by("area__plan__start", "area__number", "ref")
     ):

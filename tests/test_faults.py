@@ -17,7 +17,7 @@ from django.db.backends.utils import CursorWrapper
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import UserFactory
+from tests.factories import KpiFactory, OfficerFactory, UserFactory
 
 BASE_DIR = Path(settings.BASE_DIR)
 ON_POSTGRES = connection.vendor == "postgresql"
@@ -83,8 +83,6 @@ def test_an_unknown_address_answers_the_services_own_404_page(client):
 
 @pytest.mark.django_db
 def test_a_refused_page_says_why_in_the_services_layout(client):
-    from tests.factories import KpiFactory, OfficerFactory
-
     client.force_login(UserFactory())
     kpi = KpiFactory(owner=OfficerFactory())
     response = client.get(reverse("kpi-entry", args=[kpi.pk, "2026-10"]))
