@@ -9,6 +9,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -192,7 +193,10 @@ def test_a_statement_stuck_behind_a_lock_gives_the_unavailable_page_within_secon
     holder = psycopg2.connect(**{k: v for k, v in params.items() if k != "cursor_factory"})
     port = _free_port()
     database = settings.DATABASES["default"]
-    url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+    login = quote(database["USER"])
+    if database["PASSWORD"]:
+        login += ":" + quote(database["PASSWORD"])
+    url = f"postgres://{login}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
     env = _server_env(
         SECRET_KEY="test-only",
         DATABASE_URL=url,
