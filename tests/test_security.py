@@ -4,9 +4,7 @@ import datetime
 import time
 
 import pytest
-from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
-from django.core.exceptions import ValidationError
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -135,12 +133,32 @@ def test_signing_in_to_ones_own_account_does_not_clear_an_addresss_failures(clie
     assert not _sign_in(client, "head")
 
 
-def test_passwords_need_twelve_characters_and_not_a_common_one():
-    with pytest.raises(ValidationError, match="at least 12 characters"):
-        validate_password("Tr0ub4dor&3")
-    with pytest.raises(ValidationError, match="too common"):
-        validate_password("password1234")
-    validate_password("correct horse battery staple")
+@pytest.mark.parametrize(
+    ("password", "refusal"),
+    [
+        ("Tr0ub4dor&3", "at least 12 characters"),
+        ("password1234", "too common"),
+        ("correct horse battery staple", None),
+    ],
+)
+def test_an_administrator_cannot_give_a_login_a_short_or_common_password(
+    admin_client, password, refusal
+):
+    from django.contrib.auth import get_user_model
+
+    response = admin_client.post(
+        reverse("admin:auth_user_add"),
+        {
+            "username": "new-head",
+            "password1": password,
+            "password2": password,
+            "usable_password": "true",
+        },
+    )
+    created = get_user_model().objects.filter(username="new-head").exists()
+    assert created == (refusal is None)
+    if refusal:
+        assert refusal in response.content.decode()
 
 
 def test_signing_in_starts_a_new_session_and_signing_out_ends_it(client):
@@ -183,20 +201,6 @@ def test_health_check_needs_no_login_and_checks_the_database(client):
     response = client.get(reverse("healthz"))
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok"}
-
-
-def test_health_check_reports_a_database_failure(client, monkeypatch):
-    from django.db.backends.utils import CursorWrapper
-
-    def broken(self, sql, params=None):
-        from django.db import OperationalError
-
-        raise OperationalError("connection refused")
-
-    monkeypatch.setattr(CursorWrapper, "execute", broken)
-    response = client.get(reverse("healthz"))
-    assert response.status_code == 503
-    assert response.json()["status"] == "error"
 
 
 def test_accessibility_statement_is_public(client):
