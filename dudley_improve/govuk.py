@@ -8,12 +8,11 @@
     {% endtable %}
 
 ``columns`` lists the header cells ("label", "label:numeric" for figures,
-or "label:kind" for the class app-col-kind); a table
-whose columns vary with the data gives its header cells in a ``{% head %}``
-section before ``{% rows %}`` instead. ``chart`` links the table to the
-chart it repeats (static/js/charts.js). The include wraps the table in a
-region that scrolls sideways on a narrow screen, named by the caption and
-reachable by keyboard.
+or "label:kind" for the class app-col-kind); header cells that vary with the
+data follow them in an optional ``{% head %}`` section before ``{% rows %}``.
+``chart`` links the table to the chart it repeats (static/js/charts.js). The
+include wraps the table in a region that scrolls sideways on a narrow
+screen, named by the caption and reachable by keyboard.
 """
 
 from dataclasses import dataclass
