@@ -6,6 +6,7 @@ production comes from an environment variable; README.md lists them all.
 
 import datetime
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -28,12 +29,32 @@ def env_list(name: str, default: str = "") -> list[str]:
 # Off unless asked for: `make run` sets DEBUG=1 for local use.
 DEBUG = env_bool("DEBUG")
 
-# Required on a server. Left empty, commands that sign nothing (migrate,
-# makemigrations) still run, and anything that signs (sessions, CSRF) stops
-# with Django's "The SECRET_KEY setting must not be empty".
+# Commands that sign nothing, so a deploy can migrate and collect static
+# files before the secret is in place (and `check --deploy` can report the
+# missing key as security.W009 rather than crash).
+SIGNS_NOTHING = {
+    "check", "collectstatic", "createcachetable", "help", "makemigrations", "migrate",
+    "showmigrations", "sqlmigrate", "version",
+}  # fmt: skip
+
+
+def management_command(argv: list[str]) -> str | None:
+    """The manage.py / django-admin command being run, or None for a server or test run."""
+    if argv and Path(argv[0]).name in {"manage.py", "django-admin", "__main__.py"}:
+        return argv[1] if len(argv) > 1 else "help"
+    return None
+
+
+# Required on a server: without it gunicorn and runserver refuse to start,
+# rather than answer every request with a 500.
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY and DEBUG:
     SECRET_KEY = "django-insecure-local-development-only"
+elif not SECRET_KEY and management_command(sys.argv) not in SIGNS_NOTHING:
+    raise ImproperlyConfigured(
+        "SECRET_KEY is empty. Set the SECRET_KEY environment variable to a long random "
+        "string (README, Deploying), or DEBUG=1 on a laptop."
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -86,7 +107,9 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "dudley_improve.context_processors.menu",
             ],
+            "libraries": {"govuk": "dudley_improve.govuk"},
         },
     },
 ]
@@ -100,6 +123,20 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# A database that stops answering must not hold every request (and the health
+# check) until gunicorn kills the worker: connecting gives up after
+# DATABASE_CONNECT_TIMEOUT seconds, any one statement after
+# DATABASE_STATEMENT_TIMEOUT seconds (0: no limit, for a long maintenance job).
+DATABASE_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3"))
+DATABASE_STATEMENT_TIMEOUT = int(os.environ.get("DATABASE_STATEMENT_TIMEOUT", "10"))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        connect_timeout=DATABASE_CONNECT_TIMEOUT,
+        options=f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT * 1000}",
+    )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite's only wait is for another connection's write lock.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = DATABASE_STATEMENT_TIMEOUT or 5
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -166,11 +203,15 @@ SESSION_ABSOLUTE_TIMEOUT = int(os.environ.get("SESSION_ABSOLUTE_TIMEOUT", "28800
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
-# Sign-in lockout (django-axes): AXES_FAILURE_LIMIT wrong passwords for one
-# username from one address lock that pair out for AXES_COOLOFF_MINUTES.
+# Sign-in lockout (django-axes), two limits within AXES_COOLOFF_MINUTES:
+# AXES_FAILURE_LIMIT wrong passwords for one username from one address lock
+# that pair out; AXES_ADDRESS_FAILURE_LIMIT wrong passwords from one address,
+# whatever the usernames, lock the address out (dudley_improve/signin.py).
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_ADDRESS_FAILURE_LIMIT = int(os.environ.get("AXES_ADDRESS_FAILURE_LIMIT", "20"))
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "dudley_improve.signin.SignInLimits"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Behind the council's proxy every request comes from the proxy's address, so
@@ -211,14 +252,14 @@ if not 1 <= SUBMISSION_DEADLINE_WORKING_DAY <= 20:
     )
 
 # Board pages keep their rendered content this many seconds, keyed by a stamp
-# of the data (metrics.models.data_stamp), so any change shows at once.
+# of the data (metrics.stamps.data_stamp), so any change shows at once.
 BOARD_CACHE_SECONDS = int(os.environ.get("BOARD_CACHE_SECONDS", "600"))
 
 # History is a record: restoring an old version from the admin would skip the
 # checks every other change goes through (versions, locks, original dates).
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
-# Workbook imports (metrics/importer.py). A file is refused before it is
+# Workbook imports (metrics/importer/). A file is refused before it is
 # opened if it is larger than the upload limit, or if its zip declares more
 # uncompressed data, or a higher compression ratio, than these allow: a small
 # file that unpacks to gigabytes is an attack, not a KPI tracker.

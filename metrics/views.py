@@ -4,11 +4,12 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_safe
 
 from metrics import display, periods, rag, summary
 from metrics.changes import actual_changes
@@ -37,16 +38,20 @@ class Task:
     deadline: datetime.date
 
 
+@require_safe
 def after_login(request: HttpRequest) -> HttpResponse:
     """Heads of service start at their updates; everyone else at the board overview."""
     return redirect("my-updates" if roles.is_head_of_service(request.user) else "home")
 
 
+@require_safe
 def my_updates(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     due = {periods.latest_completed_month(today), periods.latest_completed_quarter(today)}
+    # A board member linked to a post writes nothing, so is listed nothing to write.
+    mine = Q(owner__user=request.user) if roles.writes_anything(request.user) else Q(pk__in=[])
     kpis = (
-        Kpi.objects.filter(owner__user=request.user)
+        Kpi.objects.filter(mine)
         .with_first_reported()
         .prefetch_related(
             Prefetch("actuals", queryset=Actual.objects.filter(period__in=due), to_attr="due"),
@@ -70,7 +75,7 @@ def my_updates(request: HttpRequest) -> HttpResponse:
         tasks.setdefault(area, []).append(Task(kpi, period, state, deadline))
     actions: dict[PriorityArea | None, list[Action]] = {}
     for action in (
-        Action.objects.filter(owner__user=request.user)
+        Action.objects.filter(mine)
         .select_related("area__plan")
         .order_by("area__plan__start", "area__number", "ref")
     ):
@@ -91,10 +96,12 @@ def my_updates(request: HttpRequest) -> HttpResponse:
             "locked_through": PeriodLock.objects.locked_through(),
             "deadline_day": deadline_day,
             "is_head_of_service": roles.is_head_of_service(request.user),
+            "edits_everything": roles.edits_everything(request.user),
         },
     )
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def kpi_entry(request: HttpRequest, pk: int, period: datetime.date) -> HttpResponse:
     kpi = _get_kpi_for_editor(request, pk)
     today = timezone.localdate()

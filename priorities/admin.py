@@ -113,6 +113,12 @@ class OfficerAdmin(SimpleHistoryAdmin):
     search_fields = ["role_title", "name", "user__username", "user__email"]
     autocomplete_fields = ["user"]
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        # The login linked to a post may edit everything the post owns, so
+        # only administrators link one; SimpleHistoryAdmin records who did.
+        return fields if request.user.is_superuser else [*fields, "user"]
+
 
 @admin.register(PriorityArea)
 class PriorityAreaAdmin(SimpleHistoryAdmin):

@@ -5,6 +5,9 @@ enforced by the views that write; these groups carry the model permissions.
 """
 
 from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+
+from priorities.models import Officer
 
 HEAD_OF_SERVICE = "Head of service"
 BOARD_MEMBER = "Board member"
@@ -66,3 +69,26 @@ def can_edit_owned_by(user, officer_user_id: int | None) -> bool:
     if edits_everything(user):
         return True
     return is_head_of_service(user) and officer_user_id is not None and officer_user_id == user.pk
+
+
+def writes_anything(user) -> bool:
+    """Heads of service, analysts and administrators: never a board member, even one with a post."""
+    return edits_everything(user) or is_head_of_service(user)
+
+
+def has_updates(user) -> bool:
+    """Whether "My updates" is for this user: they enter for others, or their post owns work.
+
+    A board member linked to a post is not offered it: they never write.
+    """
+    if not user.is_authenticated:
+        return False
+    if edits_everything(user):
+        return True
+    if not is_head_of_service(user):
+        return False
+    return (
+        Officer.objects.filter(user=user)
+        .filter(Q(kpis__isnull=False) | Q(actions__isnull=False))
+        .exists()
+    )

@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_http_methods
 
 from priorities import roles, services
 from priorities.forms import ActionUpdateForm
@@ -19,6 +20,7 @@ def _get_action_for_editor(request: HttpRequest, pk: int) -> Action:
     return action
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def action_update(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     action = _get_action_for_editor(request, pk)

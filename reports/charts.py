@@ -122,6 +122,11 @@ class ChartInput:
     viewed: datetime.date | None = None  # the month the page shows; ``period`` if not given
 
     @property
+    def caption(self) -> str:
+        """The chart's title as plain words (the figure carries it escaped for plotly.js)."""
+        return f"{self.code}: {self.subject}, {self.covered}"
+
+    @property
     def has_data(self) -> bool:
         return bool(self.actuals or self.steps or any(b.points for b in self.benchmarks))
 
@@ -441,7 +446,7 @@ def _layout(chart: ChartInput) -> dict:
     return {
         "template": "none",
         "title": {
-            "text": text(f"{chart.code}: {chart.subject}, {chart.covered}"),
+            "text": text(chart.caption),
             "x": 0,
             "xanchor": "left",
             "font": {"size": 18},

@@ -1,6 +1,7 @@
 """Every role against every write URL: the server decides, whatever the page shows."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -121,3 +122,68 @@ def test_readers_cannot_write_through_the_admin(client, records, role):
     )
     assert response.status_code == 403
     assert not Actual.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["analyst", "administrator"])
+def test_only_an_administrator_can_link_a_login_to_a_post(client, role):
+    post = OfficerFactory(role_title="Head of Service, MASH")
+    head = make_user("other head of service")
+    user = make_user(role)
+    client.force_login(user)
+    url = reverse("admin:priorities_officer_change", args=[post.pk])
+    page = client.get(url).content.decode()
+    assert ('name="user"' in page) == (role == "administrator")
+    response = client.post(url, {"role_title": post.role_title, "name": "", "user": head.pk})
+    assert response.status_code == 302
+    post.refresh_from_db()
+    if role == "administrator":
+        assert post.user == head
+        latest = post.history.latest()
+        assert (latest.user_id, latest.history_user) == (head.pk, user)
+    else:
+        assert post.user is None
+        assert not post.history.filter(user_id=head.pk).exists()
+
+
+MENU_OFFERS_UPDATES = {"owner", "analyst", "administrator"}
+
+
+@pytest.mark.parametrize("role", ROLES[1:])
+def test_my_updates_is_in_the_menu_only_for_those_with_something_to_update(client, records, role):
+    owner_post, _, _ = records
+    _sign_in(client, role, owner_post)
+    menu = client.get(reverse("home")).content.decode()
+    assert ('href="/updates/">My updates' in menu) == (role in MENU_OFFERS_UPDATES)
+
+
+@pytest.mark.parametrize("role", ROLES[1:])
+def test_only_people_who_can_change_a_locked_month_are_told_they_can(client, records, role):
+    from metrics.models import PeriodLock
+
+    PeriodLock.objects.create(locked_through="2021-01-01", reason="Board met on 3 Feb 2021")
+    owner_post, _, _ = records
+    _sign_in(client, role, owner_post)
+    page = client.get(reverse("my-updates")).content.decode()
+    offers = "You can still change them, giving a reason" in page
+    assert offers == (role in {"analyst", "administrator"})
+    assert ("Ask a performance analyst" in page) == (role in {"owner", "other head of service"})
+
+
+def _links(page: str) -> set[str]:
+    return {
+        href.replace("&amp;", "&")
+        for href in re.findall(r'href="(/[^"#]*)"', page)
+        if not href.startswith("/static/")
+    }
+
+
+@pytest.mark.parametrize("role", ROLES[1:])
+def test_nobody_is_shown_a_link_to_a_page_they_cannot_open(client, records, role):
+    owner_post, kpi, _ = records
+    _sign_in(client, role, owner_post)
+    shown = set()
+    for start in [reverse("home"), reverse("my-updates"), reverse("kpi-detail", args=[kpi.pk])]:
+        shown |= _links(client.get(start).content.decode())
+    assert shown  # the menu at least
+    refused = {url: status for url in shown if (status := client.get(url).status_code) >= 400}
+    assert not refused

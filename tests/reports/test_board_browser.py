@@ -153,3 +153,82 @@ def test_pages_work_without_javascript(live_server, dudley):
         assert page.locator(".app-chart-table").first.is_visible()
 
     browse(live_server.url, steps, javascript=False)
+
+
+PHONE, DESKTOP = 375, 1280
+
+
+def _board_pages(plan: Plan) -> list[str]:
+    mash = PriorityArea.objects.get(plan=plan, title__contains="MASH")
+    kpi = Kpi.objects.get(title__contains="caseload")
+    return [
+        f"/?plan={plan.pk}&period=2021-09",
+        f"/areas/{mash.pk}/?period=2021-09",
+        f"/kpis/{kpi.pk}/?period=2021-09",
+        f"/pack/?plan={plan.pk}&period=2021-09",
+    ]
+
+
+def _check_fits_a_phone(page) -> None:
+    """Every status and chart title is on screen, not cut off at the edge."""
+    width = page.viewport_size["width"]
+    for element in page.locator(".app-table .app-status, .app-chart__caption").all():
+        if element.is_visible():
+            box = element.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= width, element.inner_text()
+
+
+def _check_scrolling_regions(page) -> None:
+    """A table wider than its region is in a region a keyboard can reach, with a name."""
+    regions = page.locator(".app-table-wrapper").evaluate_all(
+        """regions => regions
+            .filter(r => r.offsetParent !== null && r.scrollWidth > r.clientWidth)
+            .map(r => [r.tabIndex, r.getAttribute('role'), r.getAttribute('aria-label')])"""
+    )
+    for tab_index, role, label in regions:
+        assert (tab_index, role) == (0, "region") and label
+
+
+@pytest.mark.parametrize("width", [PHONE, DESKTOP])
+def test_every_board_page_passes_axe_on_a_phone_and_a_desktop(live_server, dudley, width):
+    urls = _board_pages(dudley)
+
+    def steps(page):
+        page.set_viewport_size({"width": width, "height": 900})
+        sign_in(page, "board")
+        for url in urls:
+            page.goto(url)
+            if page.locator(".app-chart__plot").count():
+                _wait_for_a_chart(page)
+            check_accessibility(page)
+            _check_scrolling_regions(page)
+            if width == PHONE:
+                _check_fits_a_phone(page)
+
+    browse(live_server.url, steps)
+
+
+def test_a_wide_table_scrolls_by_keyboard_on_a_phone(live_server, dudley):
+    kpi = Kpi.objects.get(title__contains="caseload")
+
+    def steps(page):
+        page.set_viewport_size({"width": PHONE, "height": 900})
+        sign_in(page, "board")
+        page.goto(f"/kpis/{kpi.pk}/?period=2021-09")
+        region = page.get_by_role("region", name="Comparators (dashed lines on the chart)")
+        assert region.evaluate("r => r.scrollWidth > r.clientWidth")
+        region.focus()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("r => r.scrollLeft > 0", arg=region.element_handle())
+
+    browse(live_server.url, steps)
+
+
+def test_error_pages_pass_axe(live_server, dudley):
+    def steps(page):
+        sign_in(page, "board")
+        page.goto("/no-such-page/")
+        assert page.get_by_role("heading", name="Page not found").is_visible()
+        check_accessibility(page)
+
+    browse(live_server.url, steps)
