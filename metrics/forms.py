@@ -7,6 +7,12 @@ from metrics import numbers, periods
 from metrics.models import Actual, Kpi, PeriodLock
 
 
+def add_errors(form: forms.Form, error: ValidationError) -> None:
+    """A service's refusal, by field, shown on the form (on the form itself for other fields)."""
+    for name, problems in error.message_dict.items():
+        form.add_error(name if name in form.fields else None, problems)
+
+
 class ReadField(forms.CharField):
     """Text a person typed, read by one of the project's shared readers.
 

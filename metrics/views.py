@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from metrics import display, periods, rag, summary
 from metrics.changes import actual_changes
-from metrics.forms import ActualForm
+from metrics.forms import ActualForm, add_errors
 from metrics.models import Actual, Kpi, PeriodLock
 from metrics.services import PeriodLocked, StaleEdit, save_actual
 from priorities import roles
@@ -126,26 +126,8 @@ def kpi_entry(request: HttpRequest, pk: int, period: datetime.date) -> HttpRespo
     if request.method == "POST":
         form = ActualForm(request.POST, **form_kwargs)
         if form.is_valid():
-            data = form.cleaned_data
-            fields = {name: data.get(name) for name in ["value", "numerator", "denominator"]}
-            fields.update({name: data[name] for name in COMMENTARY})
-            try:
-                saved = save_actual(
-                    kpi=kpi,
-                    period=period,
-                    user=request.user,
-                    expected_version=data.get("version") or None,
-                    reason=data.get("reason", ""),
-                    **fields,
-                )
-            except StaleEdit as stale:
-                form = _refused_as_stale(request, form, stale.current, **form_kwargs)
-            except PeriodLocked as error:
-                form.add_error(None, str(error))
-            except ValidationError as error:
-                for name, problems in error.message_dict.items():
-                    form.add_error(name if name in form.fields else None, problems)
-            else:
+            saved, form = _save(request, form, form_kwargs)
+            if saved:
                 row = _row_for(kpi, period, today)
                 messages.success(
                     request,
@@ -153,16 +135,9 @@ def kpi_entry(request: HttpRequest, pk: int, period: datetime.date) -> HttpRespo
                     f"{display.figure(row.value, kpi.decimal_places, kpi.unit)}. "
                     f"Status: {row.status.label}.",
                 )
-                return redirect(reverse("kpi-entry", args=[kpi.pk, saved.period]))
+                return redirect(reverse("kpi-entry", args=[kpi.pk, period]))
     else:
-        initial = {"version": actual.version if actual else 0}
-        if actual:
-            initial["value"] = rag.quantize(actual.value, kpi.decimal_places)
-            for name in ["numerator", "denominator"]:
-                number = getattr(actual, name)
-                initial[name] = None if number is None else number.to_integral_value()
-            initial.update({name: getattr(actual, name) for name in COMMENTARY})
-        form = ActualForm(initial=initial, **form_kwargs)
+        form = ActualForm(initial=_initial(kpi, actual), **form_kwargs)
 
     step = kpi.rule.interval
     recent = [periods.add_months(period, -step * n) for n in range(11, -1, -1)]
@@ -185,6 +160,43 @@ def kpi_entry(request: HttpRequest, pk: int, period: datetime.date) -> HttpRespo
             "changes": actual_changes(Actual.history.filter(kpi=kpi, period=period)),
         },
     )
+
+
+def _save(request, form: ActualForm, form_kwargs: dict) -> tuple[bool, ActualForm]:
+    """Save the form's figure through the one service; whether it saved, and the form to show."""
+    data = form.cleaned_data
+    fields = {name: data.get(name) for name in ["value", "numerator", "denominator"]}
+    fields.update({name: data[name] for name in COMMENTARY})
+    try:
+        save_actual(
+            kpi=form_kwargs["kpi"],
+            period=form_kwargs["period"],
+            user=request.user,
+            expected_version=data.get("version") or None,
+            reason=data.get("reason", ""),
+            **fields,
+        )
+    except StaleEdit as stale:
+        return False, _refused_as_stale(request, form, stale.current, **form_kwargs)
+    except PeriodLocked as error:
+        form.add_error(None, str(error))
+        return False, form
+    except ValidationError as error:
+        add_errors(form, error)
+        return False, form
+    return True, form
+
+
+def _initial(kpi: Kpi, actual: Actual | None) -> dict:
+    """The form as the stored figure fills it: the value at the KPI's places, whole counts."""
+    initial = {"version": actual.version if actual else 0}
+    if actual:
+        initial["value"] = rag.quantize(actual.value, kpi.decimal_places)
+        for name in ["numerator", "denominator"]:
+            number = getattr(actual, name)
+            initial[name] = None if number is None else number.to_integral_value()
+        initial.update({name: getattr(actual, name) for name in COMMENTARY})
+    return initial
 
 
 def _refused_as_stale(request, form: ActualForm, current: Actual, **form_kwargs) -> ActualForm:

@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from metrics.forms import add_errors
 from priorities import roles, services
 from priorities.forms import ActionUpdateForm
 from priorities.models import Action
@@ -39,8 +40,7 @@ def action_update(request: HttpRequest, pk: int) -> HttpResponse:
             except services.StaleAction as stale:
                 form.add_error(None, _stale_message(stale.current))
             except ValidationError as error:
-                for name, problems in error.message_dict.items():
-                    form.add_error(name if name in form.fields else None, problems)
+                add_errors(form, error)
             else:
                 messages.success(
                     request, f"Saved action {action.ref}: {action.get_status_display()}."
