@@ -20,7 +20,8 @@ from priorities.admin import VersionedAdmin, VersionedForm
 
 def _check_figures(form: forms.ModelForm, names: list[str]) -> None:
     """Apply the KPI's own rules for figures (the ones the update page and import use)."""
-    kpi = form.cleaned_data.get("kpi")
+    # On a KPI's own page the inline forms take the KPI from the page.
+    kpi = form.cleaned_data.get("kpi") or (form.instance.kpi if form.instance.kpi_id else None)
     if kpi is None:
         return
     data = form.cleaned_data
@@ -115,12 +116,14 @@ class ConfirmForm(forms.Form):
 
 class TargetInline(admin.TabularInline):
     model = Target
+    form = TargetForm
     fields = ["starts", "value", "lower", "upper", "source"]
     extra = 0
 
 
 class BenchmarkInline(admin.TabularInline):
     model = Benchmark
+    form = BenchmarkForm
     fields = ["comparator", "period", "value", "source"]
     extra = 0
 

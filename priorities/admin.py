@@ -92,10 +92,19 @@ class PriorityAreaInline(admin.TabularInline):
 
 
 class ActionInline(admin.TabularInline):
+    """An area's actions to read; each opens on its own page, where changes are checked."""
+
     model = Action
     fields = ["ref", "theme", "description", "owner", "current_delivery_date", "status"]
+    readonly_fields = fields
     extra = 0
     show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Plan)

@@ -197,3 +197,25 @@ def test_admin_moving_a_delivery_date_needs_a_reason_which_is_kept(client, analy
     )
     response = client.post(url, {**data, "status": "not_started"})  # stale version
     assert "Someone changed this record after you opened it" in response.content.decode()
+
+
+def test_a_target_added_on_the_kpi_page_follows_the_kpi_rules(client, analyst):
+    kpi = TargetFactory().kpi
+    data = {
+        "code": kpi.code, "title": kpi.title, "unit": kpi.unit, "polarity": kpi.polarity,
+        "tolerance_kind": kpi.tolerance_kind, "decimal_places": "1", "frequency": "monthly",
+        "targets-TOTAL_FORMS": "1", "targets-INITIAL_FORMS": "0",
+        "targets-0-starts": "2022-04-01", "targets-0-value": "150",
+        "benchmarks-TOTAL_FORMS": "0", "benchmarks-INITIAL_FORMS": "0",
+    }  # fmt: skip
+    response = client.post(reverse("admin:metrics_kpi_change", args=[kpi.pk]), data)
+    assert "Enter a percentage between 0 and 100" in response.content.decode()
+    assert kpi.targets.count() == 1
+
+
+def test_an_areas_actions_are_changed_on_their_own_page_not_in_the_list(client, analyst):
+    action = ActionFactory()
+    page = client.get(reverse("admin:priorities_priorityarea_change", args=[action.area.pk]))
+    assert page.status_code == 200
+    assert 'name="actions-0-status"' not in page.content.decode()
+    assert reverse("admin:priorities_action_change", args=[action.pk]) in page.content.decode()
