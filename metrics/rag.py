@@ -364,6 +364,8 @@ class Rollup:
             return f"Overdue figures: {_kpis(late)} {'has' if late == 1 else 'have'} no figure"
         if self.status == Status.NOT_REQUIRED:
             return "Not required: no figures asked for"
+        if not self.kpi_count:
+            return "No data: no KPIs linked"
         if counts[Status.MONITOR] or counts[Status.NO_TARGET]:
             rated = counts[Status.MONITOR] + counts[Status.NO_TARGET]
             return f"Not rated: {_kpis(rated)} with no target to rate against"
