@@ -126,6 +126,11 @@ def test_printed_board_pack_has_no_navigation_and_keeps_the_charts(live_server, 
         assert not page.locator(".govuk-breadcrumbs").is_visible()
         _wait_for_a_chart(page)
         assert page.locator(".app-chart-table").first.is_visible()  # the table prints open
+        commentary = page.locator(".app-print-open .govuk-details__text").first
+        assert commentary.is_visible() and "What is the data telling us" in commentary.inner_text()
+        page.emulate_media(media="screen")
+        assert not commentary.is_visible()  # collapsed on screen
+        page.emulate_media(media="print")
         second = page.locator("article.app-area").nth(1)
         assert second.evaluate("e => getComputedStyle(e).breakBefore") == "page"
 

@@ -113,7 +113,7 @@ def test_the_pack_shows_who_wrote_the_commentary_and_when(client, dudley):
     assert "What are the issues and risks Agency staff leave in March." in shown
     saved = timezone.localtime(Actual.objects.get(kpi=kpi, period="2021-01-01").updated_at)
     assert f"Written by Service Manager, MASH duty, last saved {saved:%-d %B %Y}." in shown
-    # A month with no commentary says so, rather than showing last month's.
-    later = text(page(client, "board-pack", plan=dudley.pk, period="2021-02"))
-    assert "Same-day decisions are rising." not in later
-    assert "No commentary is recorded for Feb 2021." in later
+    # A figure with no commentary says so, rather than showing another month's.
+    earlier = text(page(client, "board-pack", plan=dudley.pk, period="2020-11"))
+    assert "Same-day decisions are rising." not in earlier
+    assert "No commentary is recorded for Nov 2020." in earlier
