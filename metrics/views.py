@@ -62,7 +62,7 @@ def my_updates(request: HttpRequest) -> HttpResponse:
         deadline = periods.submission_deadline(period, deadline_day)
         saved = any(actual.period == period for actual in kpi.due)
         if not saved and not kpi.asked_for(period):
-            # No plan it evidences asks for this period: nothing to do, so no task.
+            # Nobody asks for this period's figure (Kpi.asked_for), so there is no task.
             not_asked.append(kpi)
             continue
         if saved:
