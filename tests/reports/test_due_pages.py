@@ -51,6 +51,7 @@ def test_a_kpi_page_years_after_its_plan_ended_says_not_required_never_overdue(c
     mash = Kpi.objects.get(title__contains="MASH")
     shown = text(page(client, "kpi-detail", mash.pk, period="2026-10"))
     assert "Oct 2026: Not required: no figure asked for" in shown
+    assert "Figures asked for Up to Jan 2021; a missing figure after that is not required" in shown
     assert shown.count("Overdue: figure not submitted") == 1  # December 2020 only
     assert shown.count("Not required: no figure asked for") < 5  # not a row for every month
 
