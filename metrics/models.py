@@ -77,7 +77,10 @@ class KpiQuerySet(models.QuerySet):
         The actuals land in ``recent_actuals``; a range keeps a board read
         small, no range fetches the whole history. Four queries in all.
         """
-        actuals = Actual.objects.shown_on_board().order_by("period")
+        # Who saved each figure comes too: the board shows who wrote its commentary.
+        actuals = (
+            Actual.objects.shown_on_board().select_related("updated_by__officer").order_by("period")
+        )
         if since is not None:
             actuals = actuals.filter(period__gte=since)
         if until is not None:
@@ -170,6 +173,12 @@ class Kpi(models.Model):
         help_text="First period the KPI is reported for (first day of a month). "
         "Empty: from its earliest figure.",
     )
+    reported_until = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Last period a figure is asked for (first day of a month); a missing figure "
+        "after it is not required. Empty: asked for while a plan it evidences is running.",
+    )
     history = HistoricalRecords(m2m_fields=[areas])
 
     objects = KpiQuerySet.as_manager()
@@ -201,8 +210,20 @@ class Kpi(models.Model):
 
     def clean(self) -> None:
         self.code = self.normalise_code(self.code)
-        if self.reporting_from and (problem := periods.month_problem(self.reporting_from)):
-            raise ValidationError({"reporting_from": problem})
+        problems = {
+            name: problem
+            for name in ("reporting_from", "reported_until")
+            if (day := getattr(self, name)) and (problem := periods.month_problem(day))
+        }
+        if (
+            not problems
+            and self.reporting_from
+            and self.reported_until
+            and self.reported_until < self.reporting_from
+        ):
+            problems["reported_until"] = "Enter a month on or after the month it is reported from."
+        if problems:
+            raise ValidationError(problems)
 
     @staticmethod
     def normalise_code(text: str) -> str:
@@ -353,17 +374,32 @@ class Kpi(models.Model):
         end = periods.quarter_end(period)
         return end if end == period else periods.add_months(end, -3)
 
+    def asked_for(self, period: datetime.date) -> bool:
+        """Whether a figure for the period was asked for (rag.asked_for).
+
+        Up to the KPI's ``reported_until`` month if it has one, or else while
+        a plan it evidences is running; reads the prefetched areas and plans.
+        """
+        return rag.asked_for(
+            period,
+            interval=self.rule.interval,
+            reported_until=self.reported_until,
+            plans=[(area.plan.start, area.plan.end) for area in self.areas.all()],
+        )
+
     def missing_status(self, period: datetime.date, *, today: datetime.date) -> rag.Status:
-        """No figure for the period: "overdue" or "no data" (rag.missing_status).
+        """No figure for the period: "no data", "not required" or "overdue" (rag.missing_status).
 
         A KPI is due from its reporting_from month, or failing that from its
-        first figure (``first_reported``, annotated by with_first_reported()).
+        first figure (``first_reported``, annotated by with_first_reported()),
+        and only for periods it was asked for.
         """
         return rag.missing_status(
             period,
             today=today,
             deadline_working_day=settings.SUBMISSION_DEADLINE_WORKING_DAY,
             reporting_from=self.reporting_from or self.first_reported,
+            asked=self.asked_for(period),
         )
 
 

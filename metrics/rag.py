@@ -37,6 +37,8 @@ class Status(StrEnum):
     NO_TARGET = "no target"
     NO_DATA = "no data"
     OVERDUE = "overdue"
+    # No figure, and none was asked for: no plan it evidences was running.
+    NOT_REQUIRED = "not required"
 
     @property
     def label(self) -> str:
@@ -60,6 +62,7 @@ _STATUS_LABELS = {
     Status.NO_TARGET: "No target set",
     Status.NO_DATA: "No data",
     Status.OVERDUE: "Overdue: figure not submitted",
+    Status.NOT_REQUIRED: "Not required: no figure asked for",
 }
 
 # Worst first: the order a roll-up takes its status from.
@@ -185,20 +188,50 @@ def performance_status(value: Decimal, step: Step | None, rule: Rule) -> Status:
     return Status.AMBER if shortfall <= tolerance_amount(rule, target) else Status.RED
 
 
+def asked_for(
+    period: datetime.date,
+    *,
+    interval: int = 1,
+    reported_until: datetime.date | None,
+    plans: Iterable[tuple[datetime.date | None, datetime.date | None]],
+) -> bool:
+    """Whether a KPI's figure for the period was asked for at all.
+
+    An explicit ``reported_until`` month decides alone: asked for up to and
+    including it, never after. Otherwise a figure is asked for while a plan
+    the KPI evidences is running: ``plans`` are their (start, end) months,
+    either open when empty. A quarter is asked for if the plan ran in any
+    of its months. A KPI evidencing no plan and with no end of its own is
+    asked for by nobody.
+    """
+    if reported_until is not None:
+        return period <= reported_until
+    first = periods.add_months(period, 1 - interval)
+    return any(
+        (start is None or periods.month_start(start) <= period)
+        and (end is None or first <= periods.month_start(end))
+        for start, end in plans
+    )
+
+
 def missing_status(
     period: datetime.date,
     *,
     today: datetime.date,
     deadline_working_day: int,
     reporting_from: datetime.date | None,
+    asked: bool = True,
 ) -> Status:
-    """No figure for the period: overdue once past its deadline, else no data.
+    """No figure for the period: no data, not required, or overdue once past its deadline.
 
-    A period before the KPI was first reported was never due, so it is
-    never overdue.
+    A period before the KPI was first reported was never due, so it is "no
+    data"; after that, a period nobody asked a figure for (``asked_for``) is
+    "not required", never overdue.
     """
     if reporting_from is None or period < reporting_from:
         return Status.NO_DATA
+    if not asked:
+        return Status.NOT_REQUIRED
     if today > periods.submission_deadline(period, deadline_working_day):
         return Status.OVERDUE
     return Status.NO_DATA
@@ -287,6 +320,14 @@ def trajectory(
 # Roll-up -------------------------------------------------------------------
 
 
+def _kpis(count: int) -> str:
+    return f"{count} KPI{'' if count == 1 else 's'}"
+
+
+def _actions(count: int) -> str:
+    return f"{count} action{'' if count == 1 else 's'}"
+
+
 @dataclass(frozen=True)
 class Rollup:
     """An area's or plan's status: worst RAG of its KPIs, with counts beside it."""
@@ -299,18 +340,55 @@ class Rollup:
     def kpi_count(self) -> int:
         return sum(self.counts.values())
 
+    @property
+    def headline(self) -> str:
+        """The status with its cause in words: "Amber: 13 actions overdue".
+
+        Names what made the status, so amber that comes from late actions
+        never reads as a KPI just short of its target.
+        """
+        counts = self.counts
+        if self.status == Status.RED:
+            return f"Red: {_kpis(counts[Status.RED])} off target"
+        if self.status == Status.AMBER:
+            causes = []
+            if counts[Status.AMBER]:
+                causes.append(f"{_kpis(counts[Status.AMBER])} just short of target")
+            if self.overdue_actions:
+                causes.append(f"{_actions(self.overdue_actions)} overdue")
+            return f"Amber: {' and '.join(causes)}"
+        if self.status == Status.GREEN:
+            return f"Green: {_kpis(counts[Status.GREEN])} on target"
+        if self.status == Status.OVERDUE:
+            late = counts[Status.OVERDUE]
+            return f"Overdue figures: {_kpis(late)} {'has' if late == 1 else 'have'} no figure"
+        if self.status == Status.NOT_REQUIRED:
+            return "Not required: no figures asked for"
+        if not self.kpi_count:
+            return "No data: no KPIs linked"
+        if counts[Status.MONITOR] or counts[Status.NO_TARGET]:
+            rated = counts[Status.MONITOR] + counts[Status.NO_TARGET]
+            return f"Not rated: {_kpis(rated)} with no target to rate against"
+        return "No data: no figures yet"
+
 
 def roll_up(statuses: Iterable[Status], *, overdue_actions: int = 0) -> Rollup:
     """Worst of red, amber and green among the KPIs; an overdue action makes it at least amber.
 
-    KPIs with no data, no target, overdue figures or "monitor" only add to
-    the counts: they are never taken as performance. With no red, amber or
-    green KPI the status is "no data", or amber if actions are overdue.
+    KPIs with no data, no target, overdue or unrequired figures, or
+    "monitor" only add to the counts: they are never taken as performance.
+    With no red, amber or green KPI and no overdue action, the status is
+    "overdue" if any KPI's figure is overdue, "not required" if no KPI's
+    figure was asked for, and "no data" otherwise.
     """
     counts = Counter(statuses)
     worst = next((status for status in SEVERITY if counts[status]), None)
     if overdue_actions and worst in (None, Status.GREEN):
         worst = Status.AMBER
+    if worst is None and counts[Status.OVERDUE]:
+        worst = Status.OVERDUE
+    if worst is None and counts and set(counts) == {Status.NOT_REQUIRED}:
+        worst = Status.NOT_REQUIRED
     return Rollup(
         status=worst or Status.NO_DATA,
         counts={status: counts[status] for status in Status},

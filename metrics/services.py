@@ -152,6 +152,7 @@ def load_plan_data(data: dict) -> LoadReport:
                 "reporting_from": min(
                     (_month(row["period"]) for row in kpi_row.get("actuals", [])), default=None
                 ),
+                "reported_until": _month(kpi_row.get("reported_until")),
             },
         )
         for ref in kpi_row.get("areas", []):

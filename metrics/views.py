@@ -61,10 +61,16 @@ def my_updates(request: HttpRequest) -> HttpResponse:
     )
     deadline_day = settings.SUBMISSION_DEADLINE_WORKING_DAY
     tasks: dict[PriorityArea | None, list[Task]] = {}
+    not_asked = []
     for kpi in kpis:
         period = kpi.reporting_period(periods.latest_completed_month(today))
         deadline = periods.submission_deadline(period, deadline_day)
-        if any(actual.period == period for actual in kpi.due):
+        saved = any(actual.period == period for actual in kpi.due)
+        if not saved and not kpi.asked_for(period):
+            # Nobody asks for this period's figure (Kpi.asked_for), so there is no task.
+            not_asked.append(kpi)
+            continue
+        if saved:
             state = "saved"
         elif kpi.missing_status(period, today=today) == rag.Status.OVERDUE:
             state = "overdue"
@@ -93,6 +99,7 @@ def my_updates(request: HttpRequest) -> HttpResponse:
             "today": today,
             "to_do": sum(task.state != "saved" for task in every_task),
             "task_count": len(every_task),
+            "not_asked": not_asked,
             "locked_through": PeriodLock.objects.locked_through(),
             "deadline_day": deadline_day,
             "is_head_of_service": roles.is_head_of_service(request.user),

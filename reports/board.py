@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.http import Http404
+from django.utils import timezone
 
 from metrics import display, periods, rag
 from metrics.models import Actual, Kpi
@@ -28,6 +29,7 @@ STATUS_ORDER = [
     rag.Status.NO_TARGET,
     rag.Status.MONITOR,
     rag.Status.GREEN,
+    rag.Status.NOT_REQUIRED,
 ]
 DIRECTION_ORDER = [
     rag.Direction.DECLINING,
@@ -165,6 +167,10 @@ class AreaLine:
         return self.rollup.status
 
     @property
+    def headline(self) -> str:
+        return self.rollup.headline
+
+    @property
     def green(self) -> int:
         return self._count(rag.Status.GREEN)
 
@@ -177,9 +183,19 @@ class AreaLine:
         return self._count(rag.Status.RED)
 
     @property
+    def overdue(self) -> int:
+        """No figure, and its deadline has passed."""
+        return self._count(rag.Status.OVERDUE)
+
+    @property
     def no_data(self) -> int:
-        """No figure for the period, late or not yet due."""
-        return self._count(rag.Status.NO_DATA, rag.Status.OVERDUE)
+        """No figure yet, and not late: not yet due, or before the KPI was first reported."""
+        return self._count(rag.Status.NO_DATA)
+
+    @property
+    def not_required(self) -> int:
+        """No figure, and none was asked for."""
+        return self._count(rag.Status.NOT_REQUIRED)
 
     @property
     def not_rated(self) -> int:
@@ -310,6 +326,7 @@ def chart_for(
         ],
         actions=list(actions),
         viewed=until,
+        asked=kpi.asked_for,
     )
 
 
@@ -340,6 +357,12 @@ class KpiPanel:
     @property
     def description(self) -> str:
         return chart_table.describe(self.chart)
+
+    @property
+    def commentary(self) -> Actual | None:
+        """The figure for the period read, if it answers any of the three questions."""
+        actual = self.row.actual
+        return actual if actual is not None and has_commentary(actual) else None
 
 
 def completed_marks(
@@ -456,22 +479,47 @@ def reporting_periods(kpi: Kpi, until: datetime.date) -> list[datetime.date]:
 
 
 def kpi_series(kpi: Kpi, until: datetime.date, *, today: datetime.date) -> list[KpiRow]:
-    """The KPI's row for each period up to ``until``, from a KPI fetched ``with_history()``."""
-    return [kpi_row(kpi, period, today=today) for period in reporting_periods(kpi, until)]
+    """The KPI's row for each period up to ``until``, from a KPI fetched ``with_history()``.
+
+    Periods after its last figure that nobody asked a figure for are left
+    out (``until`` itself stays), so the years after a plan ended are not a
+    page of empty rows.
+    """
+    rows = [kpi_row(kpi, period, today=today) for period in reporting_periods(kpi, until)]
+    last = max((row.period for row in rows if row.actual is not None), default=None)
+    return [
+        row
+        for row in rows
+        if row.status != rag.Status.NOT_REQUIRED
+        or (last is not None and row.period < last)
+        or row is rows[-1]
+    ]
+
+
+def has_commentary(actual: Actual) -> bool:
+    return any(getattr(actual, name) for name in Actual.COMMENTARY)
 
 
 def commentary(kpi: Kpi, until: datetime.date) -> list[Actual]:
     """Figures up to ``until`` that carry commentary, newest first."""
     return sorted(
-        (
-            actual
-            for actual in kpi.recent_actuals
-            if actual.period <= until
-            and (actual.what_data_tells_us or actual.issues_and_risks or actual.evidence_of_impact)
-        ),
+        (a for a in kpi.recent_actuals if a.period <= until and has_commentary(a)),
         key=lambda actual: actual.period,
         reverse=True,
     )
+
+
+def written_by(actual: Actual) -> str:
+    """Who last saved a figure and its commentary, and when; or where it was taken from.
+
+    Figures loaded from the council's papers have no author here, only their source.
+    """
+    user = actual.updated_by
+    if user is None:
+        return f"Taken from {actual.source}." if actual.source else "Author not recorded."
+    officer = getattr(user, "officer", None)
+    who = officer.role_title if officer else user.get_username()
+    return f"Written by {who}, last saved {timezone.localtime(actual.updated_at):%-d %B %Y}."
 
 
 # An area's page, alone or in the board pack --------------------------------------

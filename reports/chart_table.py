@@ -36,18 +36,37 @@ class ChartTable:
 
 
 def _gap_rows(chart: ChartInput, count: int) -> list[TableRow]:
-    """A row for each run of periods with no figure, and for any since the last one."""
+    """A row for each run of periods with no figure, and for any since the last one.
+
+    A run no figure was asked for says so ("Not required"); the template
+    writes "No figure" for the rest.
+    """
     gaps = [*chart.gaps, *filter(None, [chart.missing_since])]
     return [
         TableRow(
-            period=gap.first,
-            label=chart.span(gap.first, gap.last),
-            actual="",
-            target=_targets_over(chart, gap),
+            period=run.first,
+            label=chart.span(run.first, run.last),
+            actual="" if asked else rag.Status.NOT_REQUIRED.label,
+            target=_targets_over(chart, run),
             benchmarks=[""] * count,
         )
         for gap in gaps
+        for run, asked in _runs(chart, gap)
     ]
+
+
+def _runs(chart: ChartInput, gap: Gap) -> list[tuple[Gap, bool]]:
+    """A gap split where its periods turn between asked for and not required."""
+    if chart.asked is None:
+        return [(gap, True)]
+    runs: list[tuple[Gap, bool]] = []
+    for period in periods.month_range(gap.first, gap.last, chart.interval):
+        asked = chart.asked(period)
+        if runs and runs[-1][1] == asked:
+            runs[-1] = (Gap(runs[-1][0].first, period), asked)
+        else:
+            runs.append((Gap(period, period), asked))
+    return runs
 
 
 def _targets_over(chart: ChartInput, gap: Gap) -> str:

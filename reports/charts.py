@@ -14,7 +14,7 @@ can still tell the target from a benchmark.
 import datetime
 import html
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
@@ -120,6 +120,8 @@ class ChartInput:
     benchmarks: Sequence[Benchmark] = ()
     actions: Sequence[ActionMark] = ()
     viewed: datetime.date | None = None  # the month the page shows; ``period`` if not given
+    # Whether a figure was asked for a period (Kpi.asked_for); None: always.
+    asked: Callable[[datetime.date], bool] | None = None
 
     @property
     def caption(self) -> str:

@@ -22,6 +22,7 @@ KPI_FIELDS = [
     "numerator_label",
     "denominator_label",
     "reporting_from",
+    "reported_until",
 ]
 TARGET_FIELDS = ["starts", "value", "lower", "upper"]
 

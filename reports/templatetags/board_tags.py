@@ -21,3 +21,9 @@ def chart_json(figure: dict, chart_id: str) -> SafeString:
 def direction(row) -> str:
     """A board row's direction of travel in words: {{ row|direction }}."""
     return board.direction_text(row)
+
+
+@register.filter
+def written_by(actual) -> str:
+    """Who wrote a figure's commentary and when: {{ actual|written_by }}."""
+    return board.written_by(actual)

@@ -178,7 +178,7 @@ def test_status_command_prints_csv_with_the_agreed_columns(dudley):
     assert lines[0] == "code,title,period,actual,target,status,direction,trajectory"
     mash = next(line for line in lines if "MASH" in line)
     assert mash.endswith(",2020-11,69.0,95.0,red,,not enough data")
-    allowed = {"green", "amber", "red", "monitor", "no target", "no data", "overdue"}
+    allowed = {s.value for s in Status}
     statuses = {line.rsplit(",", 3)[1] for line in lines[1:]}
     assert statuses <= allowed
 

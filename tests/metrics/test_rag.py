@@ -181,7 +181,7 @@ def test_every_status_has_words_as_well_as_a_colour():
         assert each.label and each.label[0].isupper()
         assert each.css_class.startswith("app-status--")
     assert {s.value for s in Status} == {
-        "green", "amber", "red", "monitor", "no target", "no data", "overdue",
+        "green", "amber", "red", "monitor", "no target", "no data", "overdue", "not required",
     }  # fmt: skip
 
 
@@ -308,7 +308,7 @@ def test_an_overdue_action_counts_against_the_area():
 
 
 def test_statuses_that_are_not_performance_never_colour_a_roll_up():
-    quiet = [Status.NO_DATA, Status.OVERDUE, Status.MONITOR, Status.NO_TARGET]
+    quiet = [Status.NO_DATA, Status.NOT_REQUIRED, Status.MONITOR, Status.NO_TARGET]
     assert rag.roll_up(quiet).status == Status.NO_DATA
     assert rag.roll_up([]).status == Status.NO_DATA
 

@@ -11,7 +11,14 @@ from django.utils import timezone
 
 from metrics.models import Actual, Kpi, PeriodLock
 from priorities import roles
-from tests.factories import ActualFactory, KpiFactory, OfficerFactory, TargetFactory, UserFactory
+from tests.factories import (
+    ActualFactory,
+    KpiFactory,
+    OfficerFactory,
+    PriorityAreaFactory,
+    TargetFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2026, 11, 22)
@@ -45,6 +52,7 @@ def kpi(head):
         denominator_label="Contacts received",
         reporting_from=datetime.date(2020, 11, 1),
     )
+    kpi.areas.add(PriorityAreaFactory())  # evidences a plan that is still running
     TargetFactory(kpi=kpi, starts=datetime.date(2020, 11, 1), value=95)
     return kpi
 
@@ -95,7 +103,10 @@ def test_head_of_service_lands_on_their_updates_and_saves_a_figure(client, head,
 
 
 def test_a_quarterly_kpi_is_due_for_the_last_completed_quarter(client, head):
-    KpiFactory(code="PI.426", frequency=Kpi.Frequency.QUARTERLY, owner=OfficerFactory(user=head))
+    kpi = KpiFactory(
+        code="PI.426", frequency=Kpi.Frequency.QUARTERLY, owner=OfficerFactory(user=head)
+    )
+    kpi.areas.add(PriorityAreaFactory())
     client.force_login(head)
     page = client.get(reverse("my-updates")).content.decode()
     assert "Quarterly figure for Q2 2026/27" in page

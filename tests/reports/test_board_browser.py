@@ -90,7 +90,7 @@ def test_board_member_reads_the_plan_then_an_area_with_its_charts(live_server, d
         page.goto(f"/?plan={dudley.pk}&period=2020-11")
         check_accessibility(page)
         row = page.locator(f"#area-{mash.pk}")
-        assert "Red: short of target" in row.inner_text()
+        assert "Red: 1 KPI off target" in row.inner_text()
         row.get_by_role("link").click()
         _wait_for_a_chart(page)
         assert page.locator(".app-chart__plot.js-plotly-plot").count() == charts
@@ -126,6 +126,11 @@ def test_printed_board_pack_has_no_navigation_and_keeps_the_charts(live_server, 
         assert not page.locator(".govuk-breadcrumbs").is_visible()
         _wait_for_a_chart(page)
         assert page.locator(".app-chart-table").first.is_visible()  # the table prints open
+        commentary = page.locator(".app-print-open .govuk-details__text").first
+        assert commentary.is_visible() and "Taken from seed 003" in commentary.inner_text()
+        page.emulate_media(media="screen")
+        assert not commentary.is_visible()  # collapsed on screen
+        page.emulate_media(media="print")
         second = page.locator("article.app-area").nth(1)
         assert second.evaluate("e => getComputedStyle(e).breakBefore") == "page"
 

@@ -89,7 +89,8 @@ def test_no_line_is_drawn_across_months_with_no_figure(seeded):
     # The table under the chart says the same: one row for the whole gap.
     _, area_page = _area_figure(seeded, kpi, "2021-11")
     table = area_page.split(f'data-chart="kpi-{kpi.pk}-chart"')[1].split("</table>")[0]
-    assert "Jan 2021 to Jun 2021 No figure" in text(table)
+    # CSIP.04 was reported until December 2020; the July to September figures were one-offs.
+    assert "Jan 2021 to Jun 2021 Not required: no figure asked for" in text(table)
 
 
 def test_a_quarterly_kpis_line_joins_consecutive_quarters_but_breaks_at_a_missing_one(signed_in):
