@@ -1,0 +1,17 @@
+"""The metrics app's models, a module per kind of record."""
+
+from metrics.models.imports import ImportRun
+from metrics.models.kpis import Actual, ActualQuerySet, Benchmark, Kpi, KpiQuerySet, Target
+from metrics.models.locks import PeriodLock, PeriodLockQuerySet
+
+__all__ = [
+    "Actual",
+    "ActualQuerySet",
+    "Benchmark",
+    "ImportRun",
+    "Kpi",
+    "KpiQuerySet",
+    "PeriodLock",
+    "PeriodLockQuerySet",
+    "Target",
+]
