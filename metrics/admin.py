@@ -1,5 +1,3 @@
-from decimal import Decimal
-
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -13,6 +11,7 @@ from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from metrics import importer, services
+from metrics.forms import FigureField
 from metrics.models import Actual, Benchmark, ImportRun, Kpi, PeriodLock, Target
 from priorities import roles
 from priorities.admin import VersionedAdmin, VersionedForm
@@ -41,12 +40,22 @@ class ActualForm(VersionedForm):
         model = Actual
         fields = ["kpi", "period", *SAVED_FIELDS]
 
+    # Typed figures are read as the entry page and the import read them.
+    value = FigureField(label="Value")
+    numerator = FigureField(counts=True, label="Numerator")
+    denominator = FigureField(counts=True, label="Denominator")
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # The size rule's own words, not the form field's digit count.
-        too_big = Actual.size_problem(Decimal(10) ** 20)
-        for name in ("value", "numerator", "denominator"):
-            self.fields[name].error_messages.update(max_digits=too_big, max_whole_digits=too_big)
+        if self.instance.kpi_id:
+            self.fields["value"].kpi = self.instance.kpi
+
+    def clean(self):
+        data = super().clean()
+        kpi = data.get("kpi") or self.instance_kpi
+        if self.fields["value"].percent_typed and (problem := Kpi.percent_sign_problem(kpi)):
+            self.add_error("value", problem)
+        return data
 
     def reason_needed(self, data: dict) -> str | None:
         # The figure rules themselves are Actual.clean's, run by the model form.

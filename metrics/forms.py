@@ -37,16 +37,26 @@ class ReadField(forms.CharField):
 
 
 class FigureField(ReadField):
-    """A figure as people type it ("1,000", "90.3%")."""
+    """A figure as people type it ("1,000", "90.3%").
 
-    # A % sign is accepted for a percentage KPI's value, refused elsewhere.
-    kpi: Kpi | None = None
+    A % sign is accepted only for a percentage KPI's value: never for counts,
+    and for a value once ``kpi`` is known (a form that chooses the KPI checks
+    ``percent_typed`` itself).
+    """
+
+    def __init__(self, *, counts: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.counts, self.kpi, self.percent_typed = counts, None, False
 
     def read(self, text: str):
-        number, percent = numbers.read_number(text)
-        if percent and (problem := Kpi.percent_sign_problem(self.kpi)):
+        number, self.percent_typed = numbers.read_number(text)
+        checked = self.counts or self.kpi is not None
+        if self.percent_typed and checked and (problem := self._percent_problem()):
             raise ValueError(problem)
         return number
+
+    def _percent_problem(self) -> str | None:
+        return Kpi.percent_sign_problem(None if self.counts else self.kpi)
 
 
 class DayField(ReadField):
@@ -62,8 +72,8 @@ class ActualForm(forms.Form):
     """A month's (or quarter's) figure and commentary for one KPI."""
 
     value = FigureField()
-    numerator = FigureField()
-    denominator = FigureField()
+    numerator = FigureField(counts=True)
+    denominator = FigureField(counts=True)
     what_data_tells_us = forms.CharField(
         label="What is the data telling us?", required=False, widget=forms.Textarea
     )
@@ -90,9 +100,11 @@ class ActualForm(forms.Form):
         period: datetime.date,
         locked_through: datetime.date | None,
         today: datetime.date,
+        stored: Actual | None = None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
+        self.stored = stored
         self.kpi, self.period, self.locked_through = kpi, period, locked_through
         self.needs_reason = PeriodLock.is_locked(period, locked_through)
         self.period_problem = kpi.period_problem(period, today=today)
@@ -131,8 +143,13 @@ class ActualForm(forms.Form):
         from_ratio = numerator is not None and denominator is not None
         problems = self.kpi.value_problems(None if from_ratio else value, numerator, denominator)
         if not problems and from_ratio:
-            value = data["value"] = self.kpi.value_from_ratio(numerator, denominator)
-            problems = self.kpi.value_problems(value)
+            typed, value = value, self.kpi.value_from_ratio(numerator, denominator)
+            data["value"] = value
+            # The box starts with the stored value and the counts replace it; a
+            # value the person typed themselves is checked against the counts.
+            if typed is not None and typed != (self.stored.value if self.stored else None):
+                problems = self.kpi.value_problems(typed, numerator, denominator)
+            problems = problems or self.kpi.value_problems(value)
         if value is None and not problems:
             field, what = (
                 ("numerator", f"{self.kpi.numerator_label} and {self.kpi.denominator_label}")

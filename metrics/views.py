@@ -129,7 +129,13 @@ def kpi_entry(request: HttpRequest, pk: int, period: datetime.date) -> HttpRespo
 
     # Only those who may change a locked month see the form for one; the
     # form asks them for a reason.
-    form_kwargs = {"kpi": kpi, "period": period, "locked_through": locked_through, "today": today}
+    form_kwargs = {
+        "kpi": kpi,
+        "period": period,
+        "locked_through": locked_through,
+        "today": today,
+        "stored": actual,
+    }
     if request.method == "POST":
         form = ActualForm(request.POST, **form_kwargs)
         if form.is_valid():

@@ -138,9 +138,10 @@ class Kpi(models.Model):
         MONTHLY = "monthly", "Monthly"
         QUARTERLY = "quarterly", "Quarterly"
 
+    # Unique through the kpi_code_unique_ignoring_case constraint, which says so in words.
     code = models.CharField(
         max_length=30,
-        unique=True,
+        db_index=True,
         help_text="Unique whatever its case, spacing or invisible characters, e.g. PI.426.",
     )
     title = models.CharField(max_length=300)
@@ -305,6 +306,8 @@ class Kpi(models.Model):
             return "Enter a percentage between 0 and 100, for example 90.3."
         if value < 0:
             return f"Enter a {self.get_unit_display().lower()} of 0 or more."
+        if _decimals(value) > places == 0:
+            return "Enter a whole number, for example 12."
         if _decimals(value) > places:
             plural = "" if places == 1 else "s"
             example = display.number(Decimal("12.345"), places)

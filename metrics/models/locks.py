@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from metrics import periods
 
@@ -54,8 +55,19 @@ class PeriodLock(models.Model):
         return f"Locked up to {periods.month_label(self.locked_through)}"
 
     def clean(self) -> None:
+        problems = {}
+        latest = periods.latest_completed_month(timezone.localdate())
         if self.locked_through and (problem := periods.month_problem(self.locked_through)):
-            raise ValidationError({"locked_through": problem})
+            problems["locked_through"] = problem
+        elif self.locked_through and self.locked_through > latest:
+            problems["locked_through"] = (
+                f"Only months that have ended can be locked: the latest is "
+                f"{periods.month_label(latest)}."
+            )
+        if not self.reason.strip():
+            problems["reason"] = "Say why, for example: the board met on 5 November."
+        if problems:
+            raise ValidationError(problems)
 
     @staticmethod
     def is_locked(period: datetime.date, locked_through: datetime.date | None) -> bool:

@@ -340,3 +340,17 @@ def test_a_number_too_large_to_store_says_so(client, head):
     client.force_login(head)
     page = client.post(entry(count), form_data(value="1000000000000000")).content.decode()
     assert "Enter a number below 100,000,000." in page
+
+
+def test_a_value_typed_against_the_counts_is_refused_not_dropped(client, head, kpi):
+    actual = ActualFactory(kpi=kpi, period=OCT_2026, value=Decimal("50.3"), numerator=76,
+                           denominator=151)  # fmt: skip
+    client.force_login(head)
+    data = form_data(value="60", numerator="76", denominator="151", version=str(actual.version))
+    page = client.post(entry(kpi), data).content.decode()
+    assert "The value 60.0 does not match 76 out of 151, which gives 50.3" in page
+    assert Actual.objects.get(pk=actual.pk).value == Decimal("50.3")
+    # New counts with the stored value left in the box: the value follows the counts.
+    data = form_data(value="50.3", numerator="80", denominator="151", version=str(actual.version))
+    assert client.post(entry(kpi), data).status_code == 302
+    assert Actual.objects.get(pk=actual.pk).value == Decimal("53.0")
