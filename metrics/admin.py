@@ -254,7 +254,9 @@ class KpiAdmin(SimpleHistoryAdmin):
             return self.preview_view(request, run_id, form=form)
         reason = form.cleaned_data["reason"].strip()
         if run.report.get("locked_changes") and not reason:
-            form.add_error("reason", "Give a reason: this import changes locked months.")
+            form.add_error(
+                "reason", "This import changes locked months: give a reason for the change."
+            )
             return self.preview_view(request, run_id, form=form)
         run = ImportRun.objects.get(pk=run.pk)
         try:
