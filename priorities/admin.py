@@ -1,9 +1,10 @@
 from django import forms
 from django.contrib import admin
+from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from priorities import services
-from priorities.models import Action, Officer, Plan, PriorityArea
+from priorities.models import Action, ActionStatus, Officer, Plan, PriorityArea
 from priorities.services import DATE_MOVED_WITHOUT_REASON
 
 
@@ -69,6 +70,19 @@ class VersionedAdmin(SimpleHistoryAdmin):
 
 
 class ActionForm(VersionedForm):
+    status_effective = forms.DateField(
+        label="Status as at",
+        required=False,
+        help_text="The day this status and these dates took effect. Empty for today. "
+        "Earlier months keep the status they had.",
+    )
+    status_source = forms.CharField(
+        label="Where the status is known from",
+        required=False,
+        max_length=300,
+        help_text="For example, the paper that reports it, with its date.",
+    )
+
     class Meta:
         model = Action
         fields = [
@@ -83,12 +97,34 @@ class ActionForm(VersionedForm):
         )
         return DATE_MOVED_WITHOUT_REASON if moved else None
 
+    def clean_status_effective(self):
+        day = self.cleaned_data.get("status_effective") or timezone.localdate()
+        if problem := self.instance.status_date_problem(day, timezone.localdate()):
+            raise forms.ValidationError(problem)
+        return day
+
 
 class PriorityAreaInline(admin.TabularInline):
     model = PriorityArea
     fields = ["number", "title", "responsible_officer"]
     extra = 0
     show_change_link = True
+
+
+class ActionStatusInline(admin.TabularInline):
+    """The dated record, read only: it changes only through a new status."""
+
+    model = ActionStatus
+    fields = readonly_fields = [
+        "effective", "status", "current_delivery_date", "completed_date", "source",
+        "recorded_by", "recorded_at",
+    ]  # fmt: skip
+    extra = 0
+    can_delete = False
+    ordering = ["-effective", "-pk"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 class ActionInline(admin.TabularInline):
@@ -142,6 +178,7 @@ class ActionAdmin(VersionedAdmin):
     list_select_related = ["area", "area__plan", "owner"]
     autocomplete_fields = ["area", "owner"]
     date_hierarchy = "original_delivery_date"
+    inlines = [ActionStatusInline]
 
     @admin.display(description="Action")
     def short_description(self, obj: Action) -> str:
@@ -155,17 +192,24 @@ class ActionAdmin(VersionedAdmin):
         return fields
 
     def save_model(self, request, obj, form, change):
+        as_at = form.cleaned_data.get("status_effective")
+        source = form.cleaned_data.get("status_source", "")
         if not change:
             obj._history_user = request.user
-            return super().save_model(request, obj, form, change)
+            obj.status_as_at = as_at
+            super().save_model(request, obj, form, change)
+            services.record_status(obj, as_at=as_at, user=request.user, source=source)
+            return
         # Changes go through the one service, which records a moved date's
-        # old and new days with the reason given.
+        # old and new days with the reason given, and the status as at its day.
         fields = ActionForm.Meta.fields
         services.update_action(
             pk=obj.pk,
             user=request.user,
             expected_version=form.cleaned_data.get("seen_version"),
             why=form.cleaned_data.get("change_reason", ""),
+            as_at=as_at,
+            source=source,
             **{name: form.cleaned_data[name] for name in form.changed_data if name in fields},
         )
         obj.refresh_from_db()
