@@ -1,10 +1,11 @@
 from django import forms
 from django.contrib import admin
 from django.utils import timezone
+from django.utils.html import format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from priorities import services
-from priorities.models import Action, ActionStatus, Officer, Plan, PriorityArea
+from priorities.models import Action, Officer, Plan, PriorityArea
 from priorities.services import DATE_MOVED_WITHOUT_REASON
 
 
@@ -111,22 +112,6 @@ class PriorityAreaInline(admin.TabularInline):
     show_change_link = True
 
 
-class ActionStatusInline(admin.TabularInline):
-    """The dated record, read only: it changes only through a new status."""
-
-    model = ActionStatus
-    fields = readonly_fields = [
-        "effective", "status", "current_delivery_date", "completed_date", "source",
-        "recorded_by", "recorded_at",
-    ]  # fmt: skip
-    extra = 0
-    can_delete = False
-    ordering = ["-effective", "-pk"]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-
 class ActionInline(admin.TabularInline):
     model = Action
     fields = ["ref", "theme", "description", "owner", "current_delivery_date", "status"]
@@ -178,7 +163,31 @@ class ActionAdmin(VersionedAdmin):
     list_select_related = ["area", "area__plan", "owner"]
     autocomplete_fields = ["area", "owner"]
     date_hierarchy = "original_delivery_date"
-    inlines = [ActionStatusInline]
+
+    @admin.display(description="Dated statuses")
+    def dated_statuses(self, obj: Action) -> str:
+        """The dated record, newest first, read only: it grows only through a new status."""
+        if obj is None or obj.pk is None:
+            return "None recorded yet."
+        rows = obj.statuses.select_related("recorded_by").order_by("-effective", "-pk")
+        return (
+            format_html_join(
+                "",
+                "<p>As at {}: {}{}. {} (recorded by {} on {})</p>",
+                (
+                    (
+                        f"{row.effective:%-d %b %Y}",
+                        row.get_status_display(),
+                        f" {row.completed_date:%-d %b %Y}" if row.completed_date else "",
+                        row.source or "No source given.",
+                        row.recorded_by.get_username() if row.recorded_by else "data load",
+                        f"{timezone.localtime(row.recorded_at):%-d %b %Y}",
+                    )
+                    for row in rows
+                ),
+            )
+            or "None recorded yet."
+        )
 
     @admin.display(description="Action")
     def short_description(self, obj: Action) -> str:
@@ -189,7 +198,7 @@ class ActionAdmin(VersionedAdmin):
         # The original date is a commitment; revisions go in the current date.
         if obj is not None and obj.original_delivery_date is not None:
             fields = [*fields, "original_delivery_date"]
-        return fields
+        return [*fields, "status_as_at", "dated_statuses"]
 
     def save_model(self, request, obj, form, change):
         as_at = form.cleaned_data.get("status_effective")

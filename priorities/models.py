@@ -358,7 +358,7 @@ class ActionStatus(models.Model):
     current_delivery_date = models.DateField(null=True, blank=True)
     completed_date = models.DateField(null=True, blank=True)
     source = models.CharField(
-        max_length=300, blank=True, help_text="Where this status is known from."
+        max_length=500, blank=True, help_text="Where this status is known from."
     )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

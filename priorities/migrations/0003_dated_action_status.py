@@ -100,7 +100,7 @@ class Migration(migrations.Migration):
                 (
                     "source",
                     models.CharField(
-                        blank=True, help_text="Where this status is known from.", max_length=300
+                        blank=True, help_text="Where this status is known from.", max_length=500
                     ),
                 ),
                 ("recorded_at", models.DateTimeField(default=django.utils.timezone.now)),
