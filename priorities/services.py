@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from metrics import periods
 from priorities import roles
 from priorities.models import Action, ActionState, ActionStatus
 
@@ -78,32 +79,42 @@ def record_status(
     """Record the action's status and dates as taking effect ``as_at`` (default today).
 
     Sets ``status_as_at`` on the action; the caller saves it, in the same
-    transaction. An action never dated before first has its earlier state
-    recorded from the day it was first recorded, so the months before the
-    change keep showing it as they did.
+    transaction. An undated action's state held on every day, so before its
+    first dated change that state is recorded from the first day the service
+    records: the months before the change keep showing it as they did.
     """
     today = timezone.localdate()
     day = as_at or today
     if problem := action.status_date_problem(day, today):
         raise ValidationError({"as_at": problem})
     if action.pk and action.status_as_at is None and before is not None:
-        first = action.history.order_by("history_date").values_list("history_date", flat=True)
-        since = min(timezone.localtime(first[0]).date() if first else day, day)
-        ActionStatus.objects.create(
-            action=action,
-            effective=since,
-            status=before.status,
-            current_delivery_date=before.current_delivery_date,
-            completed_date=before.completed_date,
-            source="The action's state before its status was first dated",
-        )
+        undated_state(action, before).save()
     action.status_as_at = day
-    return ActionStatus.objects.create(
+    row = dated_state(action, source=source, user=user)
+    row.save()
+    return row
+
+
+def dated_state(action: Action, *, source: str, user=None) -> ActionStatus:
+    """The action's state as a dated status, as at its ``status_as_at`` (not saved)."""
+    return ActionStatus(
         action=action,
-        effective=day,
+        effective=action.status_as_at,
         status=action.status,
         current_delivery_date=action.current_delivery_date,
         completed_date=action.completed_date,
         source=source.strip(),
         recorded_by=user if getattr(user, "pk", None) else None,
+    )
+
+
+def undated_state(action: Action, before: ActionState) -> ActionStatus:
+    """The state an undated action held on every day, from the first day the service records."""
+    return ActionStatus(
+        action=action,
+        effective=datetime.date(periods.MIN_YEAR, 1, 1),
+        status=before.status,
+        current_delivery_date=before.current_delivery_date,
+        completed_date=before.completed_date,
+        source="The action's state before its status was first dated",
     )

@@ -18,7 +18,8 @@ from metrics.importer.errors import StaleImport
 from metrics.importer.limits import BATCH, ROWS_PER_INSERT
 from metrics.importer.plan import ACTUAL_FIELDS, Change, ImportPlan
 from metrics.models import Actual, Benchmark, Kpi, Target
-from priorities.models import Action, ActionStatus
+from priorities.models import Action, ActionState, ActionStatus
+from priorities.services import STATE_FIELDS, dated_state, undated_state
 
 
 def change_reason(run_id: int | None, reason: str) -> str:
@@ -97,21 +98,20 @@ def _date_action_statuses(changes: list[Change], *, user, reason: str) -> None:
     for change in dated:
         if change.is_new:
             which |= Q(area=change.refs["area"], ref=change.values["ref"])
-    ActionStatus.objects.bulk_create(
-        [
-            ActionStatus(
-                action=action,
-                effective=action.status_as_at,
-                status=action.status,
-                current_delivery_date=action.current_delivery_date,
-                completed_date=action.completed_date,
-                source=reason,
-                recorded_by=user if getattr(user, "pk", None) else None,
+    # An action never dated held its earlier state on every day: that is kept too.
+    undated = {
+        change.pk: change.old for change in dated if change.old.get("status_as_at", 1) is None
+    }
+    rows = []
+    for action in Action.objects.filter(which):
+        if action.pk in undated:
+            old = undated[action.pk]
+            before = ActionState(
+                *(old.get(name, getattr(action, name)) for name in STATE_FIELDS), since=None
             )
-            for action in Action.objects.filter(which)
-        ],
-        batch_size=BATCH,
-    )
+            rows.append(undated_state(action, before))
+        rows.append(dated_state(action, source=reason, user=user))
+    ActionStatus.objects.bulk_create(rows, batch_size=BATCH)
 
 
 def _write_actuals(changes: list[Change], codes: dict, *, user, reason: str) -> None:

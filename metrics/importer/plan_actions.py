@@ -20,6 +20,7 @@ from metrics.importer.layout import Sheet
 from metrics.importer.plan import Change, SheetSummary
 from metrics.importer.planning import Row, SheetPlanner, state_of
 from priorities.models import Action, Plan, PriorityArea
+from priorities.services import STATE_FIELDS
 
 
 class _Known:
@@ -48,7 +49,6 @@ class _Known:
 
 # "STATUS AT 11/11/21": the day the sheet's statuses are known from.
 _STATUS_AT = re.compile(r"^\s*status\s+at\s+(.+?)\s*$", re.IGNORECASE)
-_STATE_FIELDS = ("status", "current_delivery_date", "completed_date")
 
 
 class ActionsPlanner(SheetPlanner):
@@ -105,7 +105,7 @@ class ActionsPlanner(SheetPlanner):
             if not old:
                 self.record(summary, None)
                 return
-            if any(name in old for name in _STATE_FIELDS):
+            if any(name in old for name in STATE_FIELDS):
                 # A new status or date is recorded as at the sheet's day.
                 values["status_as_at"] = candidate.status_as_at = self._dated(row, current)
                 old["status_as_at"] = current.status_as_at
@@ -248,6 +248,7 @@ class ActionsPlanner(SheetPlanner):
         if values.get("status") == Action.Status.COMPLETED and not (
             current and current.completed_date
         ):
-            # The sheet has no completion date: the import's day is when it is known done.
-            values["completed_date"] = self.today
+            # The sheet has no completion date: the day its statuses are as at (the
+            # import's day unless a "Status at" heading says) is when it is known done.
+            values["completed_date"] = self.status_as_at
         return values
