@@ -46,7 +46,8 @@ def update_action(
     PermissionDenied or ValidationError (by field).
     """
     with transaction.atomic():
-        action = Action.objects.select_for_update().select_related("owner").get(pk=pk)
+        # Lock the action alone: its owner may be missing (an outer join PostgreSQL will not lock).
+        action = Action.objects.select_for_update(of=("self",)).select_related("owner").get(pk=pk)
         if not roles.can_edit_owned_by(user, action.owner.user_id if action.owner else None):
             raise PermissionDenied("You can only update the actions your post owns.")
         if action.version != expected_version:
