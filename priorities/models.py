@@ -103,6 +103,14 @@ class PriorityArea(models.Model):
         return f"{self.number}. {self.title}"
 
 
+def _only_completed_has_completed_date(name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(completed_date__isnull=True) | Q(status="completed"),
+        name=name,
+        violation_error_message="Only a completed action has a completed date.",
+    )
+
+
 @dataclass(frozen=True)
 class ActionState:
     """An action's status and dates as they stood on a day, and the day they took effect.
@@ -199,11 +207,7 @@ class Action(models.Model):
         ordering = ["area", "ref"]
         constraints = [
             models.UniqueConstraint(fields=["area", "ref"], name="action_ref_unique_in_area"),
-            models.CheckConstraint(
-                condition=Q(completed_date__isnull=True) | Q(status="completed"),
-                name="action_completed_date_only_when_completed",
-                violation_error_message="Only a completed action has a completed date.",
-            ),
+            _only_completed_has_completed_date("action_completed_date_only_when_completed"),
         ]
 
     def __str__(self) -> str:
@@ -375,11 +379,7 @@ class ActionStatus(models.Model):
         verbose_name_plural = "dated action statuses"
         indexes = [models.Index(fields=["action", "effective"], name="action_status_as_at")]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(completed_date__isnull=True) | Q(status="completed"),
-                name="action_status_completed_date_only_when_completed",
-                violation_error_message="Only a completed action has a completed date.",
-            ),
+            _only_completed_has_completed_date("action_status_completed_date_only_when_completed"),
         ]
 
     def __str__(self) -> str:

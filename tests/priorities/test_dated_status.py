@@ -11,9 +11,11 @@ from django.utils import timezone
 
 from priorities import roles, services
 from priorities.models import Action, ActionStatus, Plan, PriorityArea
+from tests import test_write_rules
 from tests.factories import ActionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+analyst = test_write_rules.analyst  # the fixture: a signed-in analyst
 D = datetime.date
 PLAN_2021 = "improvement-plan-2021"
 
@@ -22,14 +24,6 @@ PLAN_2021 = "improvement-plan-2021"
 def dudley():
     call_command("seed", stdout=StringIO())
     return Plan.objects.get(slug=PLAN_2021)
-
-
-@pytest.fixture
-def analyst(client):
-    user = UserFactory(username="analyst", is_staff=True)
-    user.groups.add(roles.ensure_groups()[roles.ANALYST])
-    client.force_login(user)
-    return user
 
 
 def _action(area: int, ref: str) -> Action:
