@@ -11,7 +11,7 @@ from metrics import periods
 from metrics.models import Actual, Benchmark, Kpi, PeriodLock, Target
 from priorities import roles
 from priorities.models import Action, ActionStatus, Officer, Plan, PriorityArea
-from priorities.services import record_status
+from priorities.services import STATE_FIELDS, record_status
 
 
 class FixtureError(ValueError):
@@ -74,9 +74,9 @@ def _date_statuses(report: LoadReport, action: Action, row: dict, plan_row: dict
         return
     first = {"as_at": as_at.isoformat(), "source": plan_row.get("status_source", "")}
     for dated in [first, *row.get("later_statuses", [])]:
-        for name in ("status", "current_delivery_date", "completed_date"):
-            if name in dated or dated is first:
-                value = dated.get(name, row.get(name))
+        for name in STATE_FIELDS:
+            if name in dated:
+                value = dated[name]
                 setattr(action, name, _day(value) if name != "status" else value)
         try:
             action.full_clean(validate_unique=False)
