@@ -249,3 +249,21 @@ def test_existing_actions_are_dated_from_their_current_state_by_the_migration():
     assert done.status_as_at == D(2021, 5, 1)
     assert open_.status_as_at == timezone.localdate()  # its history was written today
     assert ActionStatus.objects.filter(action=open_, status=Action.Status.IN_PROGRESS).exists()
+
+
+def test_an_action_added_in_the_data_admin_is_dated_and_its_record_shown(client, analyst):
+    area = ActionFactory().area
+    form = {
+        "area": area.pk, "ref": "9", "theme": "people", "description": "New action",
+        "owner": "", "original_delivery_date": "2021-06-30", "current_delivery_date": "",
+        "expected_outputs": "", "status": "in_progress", "evidence_of_impact": "",
+        "completed_date": "", "change_reason": "", "status_effective": "2021-05-01",
+        "status_source": "Board minutes, May 2021",
+    }  # fmt: skip
+    response = client.post(reverse("admin:priorities_action_add"), form)
+    assert response.status_code == 302
+    action = Action.objects.get(area=area, ref="9")
+    assert action.status_as_at == D(2021, 5, 1)
+    assert action.state_on(D(2021, 4, 30)) is None
+    page = client.get(reverse("admin:priorities_action_change", args=[action.pk]))
+    assert "As at 1 May 2021: In progress. Board minutes, May 2021" in page.content.decode()
