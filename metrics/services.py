@@ -10,7 +10,7 @@ from django.db import IntegrityError, models, transaction
 from metrics import periods
 from metrics.models import Actual, Benchmark, Kpi, PeriodLock, Target
 from priorities import roles
-from priorities.models import Action, ActionStatus, Officer, Plan, PriorityArea
+from priorities.models import UPGRADE_SOURCE, Action, ActionStatus, Officer, Plan, PriorityArea
 from priorities.services import STATE_FIELDS, record_status
 
 
@@ -61,6 +61,28 @@ def _get_or_create(report: LoadReport, where: str, model, lookup: dict, defaults
     return instance
 
 
+def _dated_only_by_upgrade(action: Action, row: dict) -> bool:
+    """Whether the action's one dated status is the upgrade's, with the fixture's state unchanged.
+
+    Then nobody has changed it since it was loaded, and the fixture's dated
+    statuses replace the upgrade's guess (the day the row was typed in).
+    """
+    statuses = list(action.statuses.all()[:2])
+    if len(statuses) != 1 or statuses[0].source != UPGRADE_SOURCE:
+        return False
+    loaded = {}
+    for dated in [row, *row.get("later_statuses", [])]:
+        loaded |= {name: dated[name] for name in STATE_FIELDS if name in dated}
+    loaded["status"] = loaded.get("status") or Action.Status.NOT_STARTED
+    for name in ("current_delivery_date", "completed_date"):
+        loaded[name] = _day(loaded.get(name))
+    if any(getattr(action, name) != loaded[name] for name in STATE_FIELDS):
+        return False
+    statuses[0].delete()
+    action.status_as_at = None
+    return True
+
+
 def _date_statuses(report: LoadReport, action: Action, row: dict, plan_row: dict, where: str):
     """Record an action's status as at the day its source gives, then each later one.
 
@@ -73,6 +95,8 @@ def _date_statuses(report: LoadReport, action: Action, row: dict, plan_row: dict
     if as_at is None:
         return
     first = {"as_at": as_at.isoformat(), "source": plan_row.get("status_source", "")}
+    first |= {name: row.get(name) for name in STATE_FIELDS}
+    first["status"] = first["status"] or Action.Status.NOT_STARTED
     for dated in [first, *row.get("later_statuses", [])]:
         for name in STATE_FIELDS:
             if name in dated:
@@ -159,7 +183,7 @@ def load_plan_data(data: dict) -> LoadReport:
                         "completed_date": _day(action_row.get("completed_date")),
                     },
                 )
-                if action.status_as_at is None:
+                if action.status_as_at is None or _dated_only_by_upgrade(action, action_row):
                     _date_statuses(report, action, action_row, plan_row, action_where)
 
     for kpi_row in data.get("kpis", []):

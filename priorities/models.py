@@ -11,6 +11,9 @@ from simple_history.models import HistoricalRecords
 
 from metrics import periods
 
+# The source of the dated status the upgrade gave each existing action (migration 0003).
+UPGRADE_SOURCE = "The action's state when dated statuses began"
+
 ORIGINAL_DATE_FIXED = (
     "The original delivery date of an action is never changed: "
     "set the current delivery date instead."

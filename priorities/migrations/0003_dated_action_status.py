@@ -33,6 +33,7 @@ def date_every_action(apps, schema_editor):
                 status=action.status,
                 current_delivery_date=action.current_delivery_date,
                 completed_date=action.completed_date,
+                # priorities.models.UPGRADE_SOURCE: the seed replaces it with dated sources.
                 source="The action's state when dated statuses began",
             )
         )

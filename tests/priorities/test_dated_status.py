@@ -267,3 +267,27 @@ def test_an_action_added_in_the_data_admin_is_dated_and_its_record_shown(client,
     assert action.state_on(D(2021, 4, 30)) is None
     page = client.get(reverse("admin:priorities_action_change", args=[action.pk]))
     assert "As at 1 May 2021: In progress. Board minutes, May 2021" in page.content.decode()
+
+
+def test_a_database_seeded_before_the_upgrade_gets_the_fixtures_dated_statuses_on_reseeding(
+    dudley, analyst
+):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("priorities.migrations.0003_dated_action_status")
+    corrected = _action(2, "7")  # due December 2020, overdue in November 2021
+    ActionStatus.objects.all().delete()
+    Action.objects.update(status_as_at=None)
+    migration.date_every_action(apps, None)  # as the upgrade dates an already-seeded database
+    _update(Action.objects.get(pk=corrected.pk), analyst, status=Action.Status.IN_PROGRESS)
+    assert _overdue(dudley, D(2021, 11, 30)) == 0  # dated from the day the rows were typed in
+    call_command("seed", stdout=StringIO())
+    assert _overdue(dudley, D(2021, 11, 30)) == 67  # 68, less the one corrected since
+    assert _action(5, "6").state_on(D(2021, 11, 30)).status == Action.Status.IN_PROGRESS
+    recruitment = _action(1, "3")  # completed in March 2022, in progress until then
+    assert recruitment.state_on(D(2021, 11, 30)).status == Action.Status.IN_PROGRESS
+    assert recruitment.status == Action.Status.COMPLETED
+    # An action changed since it was loaded keeps its own record.
+    assert not _action(2, "7").statuses.filter(effective=D(2021, 2, 28)).exists()
