@@ -10,7 +10,8 @@ from django.db import IntegrityError, models, transaction
 from metrics import periods
 from metrics.models import Actual, Benchmark, Kpi, PeriodLock, Target
 from priorities import roles
-from priorities.models import Action, Officer, Plan, PriorityArea
+from priorities.models import UPGRADE_SOURCE, Action, ActionStatus, Officer, Plan, PriorityArea
+from priorities.services import STATE_FIELDS, record_status
 
 
 class FixtureError(ValueError):
@@ -58,6 +59,59 @@ def _get_or_create(report: LoadReport, where: str, model, lookup: dict, defaults
     instance.save()
     report.count(model, created=True)
     return instance
+
+
+def _dated_only_by_upgrade(action: Action, row: dict) -> bool:
+    """Whether the action's one dated status is the upgrade's, with the fixture's state unchanged.
+
+    Then nobody has changed it since it was loaded, and the fixture's dated
+    statuses replace the upgrade's guess (the day the row was typed in).
+    """
+    statuses = list(action.statuses.all()[:2])
+    if len(statuses) != 1 or statuses[0].source != UPGRADE_SOURCE:
+        return False
+    loaded = {}
+    for dated in [row, *row.get("later_statuses", [])]:
+        loaded |= {name: dated[name] for name in STATE_FIELDS if name in dated}
+    loaded["status"] = loaded.get("status") or Action.Status.NOT_STARTED
+    for name in ("current_delivery_date", "completed_date"):
+        loaded[name] = _day(loaded.get(name))
+    if any(getattr(action, name) != loaded[name] for name in STATE_FIELDS):
+        return False
+    statuses[0].delete()
+    action.status_as_at = None
+    return True
+
+
+def _date_statuses(report: LoadReport, action: Action, row: dict, plan_row: dict, where: str):
+    """Record an action's status as at the day its source gives, then each later one.
+
+    The row's own status is what the plan recorded (as at the plan's
+    ``status_as_at``); ``later_statuses`` are what later papers report, each
+    at its own date and quoting its source. An action with no as-at date
+    given stays undated.
+    """
+    as_at = _day(row.get("status_as_at") or plan_row.get("status_as_at"))
+    if as_at is None:
+        return
+    first = {"as_at": as_at.isoformat(), "source": plan_row.get("status_source", "")}
+    first |= {name: row.get(name) for name in STATE_FIELDS}
+    first["status"] = first["status"] or Action.Status.NOT_STARTED
+    for dated in [first, *row.get("later_statuses", [])]:
+        for name in STATE_FIELDS:
+            if name in dated:
+                value = dated[name]
+                setattr(action, name, _day(value) if name != "status" else value)
+        try:
+            action.full_clean(validate_unique=False)
+            action._change_reason = f"Status as at {dated['as_at']}"
+            record_status(action, as_at=_day(dated["as_at"]), source=dated.get("source", ""))
+        except ValidationError as error:
+            raise FixtureError(
+                f"{where} as at {dated['as_at']}: {'; '.join(error.messages)}"
+            ) from error
+        action.save()
+        report.count(ActionStatus, created=True)
 
 
 @transaction.atomic
@@ -112,7 +166,7 @@ def load_plan_data(data: dict) -> LoadReport:
             areas[(plan.slug, area.number)] = area
             for action_row in area_row.get("actions", []):
                 action_where = f"{where} action {action_row['ref']}"
-                _get_or_create(
+                action = _get_or_create(
                     report,
                     action_where,
                     Action,
@@ -129,6 +183,8 @@ def load_plan_data(data: dict) -> LoadReport:
                         "completed_date": _day(action_row.get("completed_date")),
                     },
                 )
+                if action.status_as_at is None or _dated_only_by_upgrade(action, action_row):
+                    _date_statuses(report, action, action_row, plan_row, action_where)
 
     for kpi_row in data.get("kpis", []):
         where = f"KPI {kpi_row['code']}"

@@ -1,5 +1,7 @@
 from django import forms
 from django.contrib import admin
+from django.utils import timezone
+from django.utils.html import format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from priorities import services
@@ -69,6 +71,19 @@ class VersionedAdmin(SimpleHistoryAdmin):
 
 
 class ActionForm(VersionedForm):
+    status_effective = forms.DateField(
+        label="Status as at",
+        required=False,
+        help_text="The day this status and these dates took effect. Empty for today. "
+        "Earlier months keep the status they had.",
+    )
+    status_source = forms.CharField(
+        label="Where the status is known from",
+        required=False,
+        max_length=300,
+        help_text="For example, the paper that reports it, with its date.",
+    )
+
     class Meta:
         model = Action
         fields = [
@@ -82,6 +97,12 @@ class ActionForm(VersionedForm):
             data.get("current_delivery_date") != self.instance.current_delivery_date
         )
         return DATE_MOVED_WITHOUT_REASON if moved else None
+
+    def clean_status_effective(self):
+        day = self.cleaned_data.get("status_effective") or timezone.localdate()
+        if problem := self.instance.status_date_problem(day, timezone.localdate()):
+            raise forms.ValidationError(problem)
+        return day
 
 
 class PriorityAreaInline(admin.TabularInline):
@@ -158,6 +179,31 @@ class ActionAdmin(VersionedAdmin):
     autocomplete_fields = ["area", "owner"]
     date_hierarchy = "original_delivery_date"
 
+    @admin.display(description="Dated statuses")
+    def dated_statuses(self, obj: Action) -> str:
+        """The dated record, newest first, read only: it grows only through a new status."""
+        if obj is None or obj.pk is None:
+            return "None recorded yet."
+        rows = obj.statuses.select_related("recorded_by").order_by("-effective", "-pk")
+        return (
+            format_html_join(
+                "",
+                "<p>As at {}: {}{}. {} (recorded by {} on {})</p>",
+                (
+                    (
+                        f"{row.effective:%-d %b %Y}",
+                        row.get_status_display(),
+                        f" {row.completed_date:%-d %b %Y}" if row.completed_date else "",
+                        row.source or "No source given.",
+                        row.recorded_by.get_username() if row.recorded_by else "data load",
+                        f"{timezone.localtime(row.recorded_at):%-d %b %Y}",
+                    )
+                    for row in rows
+                ),
+            )
+            or "None recorded yet."
+        )
+
     @admin.display(description="Action")
     def short_description(self, obj: Action) -> str:
         return obj.description[:80]
@@ -167,20 +213,27 @@ class ActionAdmin(VersionedAdmin):
         # The original date is a commitment; revisions go in the current date.
         if obj is not None and obj.original_delivery_date is not None:
             fields = [*fields, "original_delivery_date"]
-        return fields
+        return [*fields, "status_as_at", "dated_statuses"]
 
     def save_model(self, request, obj, form, change):
+        as_at = form.cleaned_data.get("status_effective")
+        source = form.cleaned_data.get("status_source", "")
         if not change:
             obj._history_user = request.user
-            return super().save_model(request, obj, form, change)
+            obj.status_as_at = as_at
+            super().save_model(request, obj, form, change)
+            services.record_status(obj, as_at=as_at, user=request.user, source=source)
+            return
         # Changes go through the one service, which records a moved date's
-        # old and new days with the reason given.
+        # old and new days with the reason given, and the status as at its day.
         fields = ActionForm.Meta.fields
         services.update_action(
             pk=obj.pk,
             user=request.user,
             expected_version=form.cleaned_data.get("seen_version"),
             why=form.cleaned_data.get("change_reason", ""),
+            as_at=as_at,
+            source=source,
             **{name: form.cleaned_data[name] for name in form.changed_data if name in fields},
         )
         obj.refresh_from_db()

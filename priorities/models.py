@@ -1,13 +1,18 @@
 import datetime
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from metrics import periods
+
+# The source of the dated status the upgrade gave each existing action (migration 0003).
+UPGRADE_SOURCE = "The action's state when dated statuses began"
 
 ORIGINAL_DATE_FIXED = (
     "The original delivery date of an action is never changed: "
@@ -64,14 +69,19 @@ class Officer(models.Model):
 
 class PriorityAreaQuerySet(models.QuerySet):
     def with_overdue_actions(self, on: datetime.date) -> "PriorityAreaQuerySet":
-        """Annotate ``overdue_actions``: the actions overdue on a date (see Action.is_overdue)."""
-        late = Q(actions__current_delivery_date__lt=on) | Q(
-            actions__current_delivery_date__isnull=True, actions__original_delivery_date__lt=on
+        """Annotate ``overdue_actions``: the actions overdue on a date, as they stood then.
+
+        The same rule as ``Action.is_overdue``, read from ``Action.objects.as_at(on)``.
+        """
+        overdue = (
+            Action.objects.as_at(on)
+            .filter(Action.overdue_as_at(on), area=OuterRef("pk"))
+            .order_by()
+            .values("area")
+            .annotate(count=Count("pk"))
+            .values("count")
         )
-        done = Q(actions__status=Action.Status.COMPLETED) & (
-            Q(actions__completed_date__isnull=True) | Q(actions__completed_date__lte=on)
-        )
-        return self.annotate(overdue_actions=Count("actions", filter=late & ~done))
+        return self.annotate(overdue_actions=Coalesce(Subquery(overdue), 0))
 
 
 class PriorityArea(models.Model):
@@ -94,6 +104,64 @@ class PriorityArea(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number}. {self.title}"
+
+
+def _only_completed_has_completed_date(name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(completed_date__isnull=True) | Q(status="completed"),
+        name=name,
+        violation_error_message="Only a completed action has a completed date.",
+    )
+
+
+@dataclass(frozen=True)
+class ActionState:
+    """An action's status and dates as they stood on a day, and the day they took effect.
+
+    ``since`` is None for an action whose status has never been dated (it
+    holds on every day).
+    """
+
+    status: str
+    current_delivery_date: datetime.date | None
+    completed_date: datetime.date | None
+    since: datetime.date | None
+
+    @property
+    def status_label(self) -> str:
+        return Action.Status(self.status).label if self.status in Action.Status else self.status
+
+
+class ActionQuerySet(models.QuerySet):
+    def as_at(self, day: datetime.date) -> "ActionQuerySet":
+        """Annotate each action as it stood at the end of ``day`` (see ``Action.state_on``).
+
+        ``as_at_status`` is None where no status had been recorded by then.
+        The row itself holds the latest state, so the dated record is read
+        only for an action changed since ``day``: one query whatever the count.
+        """
+        dated = ActionStatus.objects.filter(action=OuterRef("pk"), effective__lte=day).order_by(
+            "-effective", "-pk"
+        )
+        current = Q(status_as_at__isnull=True) | Q(status_as_at__lte=day)
+
+        def then(own: str, field: str, output) -> Case:
+            return Case(
+                When(current, then=F(own)),
+                default=Subquery(dated.values(field)[:1]),
+                output_field=output,
+            )
+
+        return self.annotate(
+            as_at_day=Value(day, output_field=models.DateField()),
+            as_at_status=then("status", "status", models.CharField()),
+            as_at_current=then(
+                "current_delivery_date", "current_delivery_date", models.DateField()
+            ),
+            as_at_completed=then("completed_date", "completed_date", models.DateField()),
+            as_at_since=then("status_as_at", "effective", models.DateField()),
+            as_at_due=Coalesce("as_at_current", "original_delivery_date"),
+        )
 
 
 class Action(models.Model):
@@ -124,20 +192,25 @@ class Action(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.NOT_STARTED)
     evidence_of_impact = models.TextField(blank=True)
     completed_date = models.DateField(null=True, blank=True)
+    status_as_at = models.DateField(
+        "status as at",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The day the status and dates above took effect (the latest dated status).",
+    )
     version = models.PositiveIntegerField(
         default=1, help_text="Goes up by one on every change, so a stale edit can be refused."
     )
     history = HistoricalRecords()
 
+    objects = ActionQuerySet.as_manager()
+
     class Meta:
         ordering = ["area", "ref"]
         constraints = [
             models.UniqueConstraint(fields=["area", "ref"], name="action_ref_unique_in_area"),
-            models.CheckConstraint(
-                condition=Q(completed_date__isnull=True) | Q(status="completed"),
-                name="action_completed_date_only_when_completed",
-                violation_error_message="Only a completed action has a completed date.",
-            ),
+            _only_completed_has_completed_date("action_completed_date_only_when_completed"),
         ]
 
     def __str__(self) -> str:
@@ -210,17 +283,116 @@ class Action(models.Model):
             return (self.current_delivery_date - self.original_delivery_date).days
         return 0
 
-    def is_overdue(self, on: datetime.date) -> bool:
-        """Past its current delivery date on that day and not completed by then.
+    @property
+    def state(self) -> ActionState:
+        """The action as it stands now (the row keeps the latest dated status)."""
+        return ActionState(
+            self.status, self.current_delivery_date, self.completed_date, self.status_as_at
+        )
 
-        A completed action with no completed date is taken as done in time.
+    def state_on(self, day: datetime.date) -> ActionState | None:
+        """The action as it stood at the end of ``day``; None if no status was recorded by then.
+
+        Reads the ``as_at`` annotation for that day if the action was fetched
+        with it, else prefetched ``statuses``, else asks the table.
         """
-        due = self.due_date
+        if self.status_as_at is None or self.status_as_at <= day:
+            return self.state
+        if getattr(self, "as_at_day", None) == day:
+            if self.as_at_status is None:
+                return None
+            return ActionState(
+                self.as_at_status, self.as_at_current, self.as_at_completed, self.as_at_since
+            )
+        earlier = [row for row in self.statuses.all() if row.effective <= day]
+        latest = max(earlier, key=lambda row: (row.effective, row.pk), default=None)
+        return latest.state if latest else None
+
+    @staticmethod
+    def overdue_as_at(on: datetime.date) -> Q:
+        """``is_overdue`` in SQL, over a queryset annotated ``as_at(on)``."""
+        done = Q(as_at_status=Action.Status.COMPLETED) & (
+            Q(as_at_completed__isnull=True) | Q(as_at_completed__lte=on)
+        )
+        return Q(as_at_status__isnull=False, as_at_due__lt=on) & ~done
+
+    def is_overdue(self, on: datetime.date) -> bool:
+        """Past its delivery date on that day and not completed by then, as it stood then.
+
+        An action with no status recorded by that day is not overdue (it is
+        shown as not yet reported). A completed action with no completed date
+        is taken as done in time.
+        """
+        return self.overdue_in(self.state_on(on), on)
+
+    def overdue_in(self, state: ActionState | None, on: datetime.date) -> bool:
+        """``is_overdue`` for a state already read with ``state_on(on)``."""
+        if state is None:
+            return False
+        due = state.current_delivery_date or self.original_delivery_date
         if due is None or due >= on:
             return False
-        if self.status == self.Status.COMPLETED:
-            return self.completed_date is not None and self.completed_date > on
+        if state.status == self.Status.COMPLETED:
+            return state.completed_date is not None and state.completed_date > on
         return True
+
+    def status_date_problem(self, day: datetime.date, today: datetime.date) -> str | None:
+        """Why a status cannot be recorded as at ``day``, or None.
+
+        A later month's record is never rewritten by an earlier date: the
+        dated record only grows forward.
+        """
+        if day > today:
+            return "The status cannot be recorded as at a day in the future."
+        if self.status_as_at and day < self.status_as_at:
+            return (
+                f"This action's status is recorded as at {_day(self.status_as_at)}: give that "
+                "day or a later one, so the record of earlier months stays as it was."
+            )
+        return periods.year_problem(day)
+
+
+class ActionStatus(models.Model):
+    """An action's status and dates from a day on, until the next row: one row per change.
+
+    Row timestamps say when it was typed in; ``effective`` says when it
+    took effect, which is what a past month's pages read.
+    """
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="statuses")
+    effective = models.DateField("as at", help_text="The day this status took effect.")
+    status = models.CharField(max_length=12, choices=Action.Status.choices)
+    current_delivery_date = models.DateField(null=True, blank=True)
+    completed_date = models.DateField(null=True, blank=True)
+    source = models.CharField(
+        max_length=500, blank=True, help_text="Where this status is known from."
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["action", "effective", "pk"]
+        verbose_name = "dated action status"
+        verbose_name_plural = "dated action statuses"
+        indexes = [models.Index(fields=["action", "effective"], name="action_status_as_at")]
+        constraints = [
+            _only_completed_has_completed_date("action_status_completed_date_only_when_completed"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} as at {_day(self.effective)}"
+
+    @property
+    def state(self) -> ActionState:
+        return ActionState(
+            self.status, self.current_delivery_date, self.completed_date, self.effective
+        )
 
 
 def _day(day: datetime.date | None) -> str:

@@ -57,10 +57,17 @@ def action_update(request: HttpRequest, pk: int) -> HttpResponse:
         for record in action.history.select_related("history_user").order_by("-history_date")
         if record.history_change_reason
     ]
+    statuses = action.statuses.select_related("recorded_by").order_by("-effective", "-pk")
     return render(
         request,
         "priorities/action_update.html",
-        {"action": action, "form": form, "revisions": revisions, "today": today},
+        {
+            "action": action,
+            "form": form,
+            "revisions": revisions,
+            "statuses": statuses,
+            "today": today,
+        },
     )
 
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from metrics import display, periods, rag
 from metrics.models import Actual, Kpi
 from metrics.summary import KpiRow, PlanSummary, actions_judged_on, kpi_row
-from priorities.models import Action, Plan, PriorityArea
+from priorities.models import Action, ActionState, Plan, PriorityArea
 from reports import chart_table, charts
 
 # Worst first, for sorting a column of statuses: the ones a board asks about
@@ -368,12 +368,17 @@ class KpiPanel:
 def completed_marks(
     actions: list[Action], on: datetime.date, area: PriorityArea | None = None
 ) -> list[charts.ActionMark]:
-    """Actions completed by a day, as chart markers (an action with no completed date has none)."""
-    return [
-        charts.ActionMark(action.completed_date, action_ref(action, area), action.description)
-        for action in actions
-        if action.completed_date and action.completed_date <= on
-    ]
+    """Actions completed by a day as they stood then, as chart markers.
+
+    An action with no completed date has none.
+    """
+    marks = []
+    for action in actions:
+        state = action.state_on(on)
+        done = state.completed_date if state else None
+        if done and done <= on:
+            marks.append(charts.ActionMark(done, action_ref(action, area), action.description))
+    return marks
 
 
 # Words for a KPI's rules -------------------------------------------------------
@@ -424,11 +429,15 @@ _ACTION_STATUS_ORDER = [
 
 @dataclass(frozen=True)
 class ActionLine:
-    """An action in an area's table, judged overdue on a day (``Action.is_overdue``)."""
+    """An action in an area's table as it stood on a day, judged overdue then.
+
+    ``state`` is None where no status had been recorded by that day.
+    """
 
     action: Action
     area: PriorityArea
     overdue: bool
+    state: ActionState | None = None
 
     @property
     def ref(self) -> str:
@@ -447,21 +456,48 @@ class ActionLine:
         return self.action.original_delivery_date or datetime.date.max
 
     @property
+    def current_delivery_date(self) -> datetime.date | None:
+        return self.state.current_delivery_date if self.state else None
+
+    @property
     def current_key(self) -> datetime.date:
-        return self.action.due_date or datetime.date.max
+        return self.current_delivery_date or self.action.original_delivery_date or datetime.date.max
 
     @property
     def slippage(self) -> int:
-        return self.action.slippage_days
+        original, current = self.action.original_delivery_date, self.current_delivery_date
+        return (current - original).days if original and current else 0
 
     @property
     def status_key(self) -> tuple[int, int]:
-        # Overdue first, then by progress.
-        return (0 if self.overdue else 1, _ACTION_STATUS_ORDER.index(self.action.status))
+        # Overdue first, then by progress; not yet reported before not started.
+        if self.state is None:
+            return (1, -1)
+        return (0 if self.overdue else 1, _ACTION_STATUS_ORDER.index(self.state.status))
+
+    @property
+    def status_text(self) -> str:
+        """The status then in words: "Completed 3 Mar 2021", or "Not yet reported"."""
+        if self.state is None:
+            return "Not yet reported"
+        done = self.state.completed_date
+        label = self.state.status_label
+        return f"{label} {done:%-d %b %Y}" if done else label
+
+    @property
+    def reported(self) -> str:
+        """When the status shown was last reported, if it is dated."""
+        since = self.state.since if self.state else None
+        return f"Status last reported {since:%-d %b %Y}" if since else ""
 
 
 def action_lines(area: PriorityArea, actions: list[Action], on: datetime.date) -> list[ActionLine]:
-    return [ActionLine(action, area, action.is_overdue(on)) for action in actions]
+    """Each action as it stood on ``on`` (actions fetched ``as_at(on)`` need no query)."""
+    lines = []
+    for action in actions:
+        state = action.state_on(on)
+        lines.append(ActionLine(action, area, action.overdue_in(state, on), state))
+    return lines
 
 
 # A KPI's own page ---------------------------------------------------------------

@@ -160,19 +160,19 @@ class ActionTable(GovukTable):
         return f"{day:%-d %b %Y}" if day else "Not set"
 
     def render_current(self, record) -> str:
-        day = record.action.current_delivery_date
+        day = record.current_delivery_date
         return f"{day:%-d %b %Y}" if day else "Not revised"
 
     def render_slippage(self, record) -> str:
         return str(record.slippage)
 
     def render_status(self, record) -> str:
-        action = record.action
-        done = action.get_status_display()
-        if action.completed_date:
-            done = f"{done} {action.completed_date:%-d %b %Y}"
-        if record.overdue:
-            return format_html(
-                '{} <strong class="govuk-tag app-status app-status--red">Overdue</strong>', done
+        # The action as it stood on the day the page judges, and when that was reported.
+        overdue = (
+            format_html(
+                ' <strong class="govuk-tag app-status app-status--red">{}</strong>', "Overdue"
             )
-        return done
+            if record.overdue
+            else ""
+        )
+        return format_html("{}{} {}", record.status_text, overdue, _secondary(record.reported))

@@ -114,7 +114,9 @@ def area_detail(request: HttpRequest, pk: int) -> HttpResponse:
         report = board.area_report(
             area,
             list(Kpi.objects.for_area(area).order_by("code").with_history()),
-            list(area.actions.select_related("owner")),
+            list(
+                area.actions.select_related("owner").as_at(actions_judged_on(choice.period, today))
+            ),
             choice.period,
             today=today,
         )
@@ -159,7 +161,8 @@ def board_pack(request: HttpRequest) -> HttpResponse:
     )
     kpis = list(Kpi.objects.for_plan(plan).order_by("code").with_history())
     actions: dict[int, list[Action]] = {area.pk: [] for area in areas}
-    for action in Action.objects.filter(area__plan=plan).select_related("owner"):
+    on = actions_judged_on(choice.period, today)
+    for action in Action.objects.filter(area__plan=plan).select_related("owner").as_at(on):
         actions[action.area_id].append(action)
     reports = []
     for area in areas:
@@ -200,9 +203,11 @@ def kpi_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
     areas = sorted(kpi.areas.all(), key=lambda a: (a.plan.start or today, a.number))
     on = actions_judged_on(period, today)
-    completed = Action.objects.filter(
-        area__in=[a.pk for a in areas], completed_date__isnull=False, completed_date__lte=on
-    ).select_related("area")
+    completed = (
+        Action.objects.as_at(on)
+        .filter(area__in=[a.pk for a in areas], as_at_completed__lte=on)
+        .select_related("area")
+    )
     panel = board.KpiPanel(
         row, board.chart_for(kpi, row, until=period, actions=board.completed_marks(completed, on))
     )

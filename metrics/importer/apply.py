@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from django.db import connection, models
+from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -17,7 +18,8 @@ from metrics.importer.errors import StaleImport
 from metrics.importer.limits import BATCH, ROWS_PER_INSERT
 from metrics.importer.plan import ACTUAL_FIELDS, Change, ImportPlan
 from metrics.models import Actual, Benchmark, Kpi, Target
-from priorities.models import Action
+from priorities.models import Action, ActionState, ActionStatus
+from priorities.services import STATE_FIELDS, dated_state, undated_state
 
 
 def change_reason(run_id: int | None, reason: str) -> str:
@@ -41,6 +43,7 @@ def apply_plan(plan: ImportPlan, *, user=None, run_id: int | None = None) -> Non
         _write_with_history(model, by_model.get(model, []), codes, user=user, reason=reason)
         if model is Kpi:
             codes = dict(Kpi.objects.values_list("code", "pk"))
+    _date_action_statuses(by_model.get(Action, []), user=user, reason=reason)
     if by_model.get(Actual):
         _write_actuals(by_model[Actual], codes, user=user, reason=reason)
 
@@ -84,6 +87,31 @@ def _write_with_history(model, changes: list[Change], codes: dict, *, user, reas
             default_change_reason=reason,
             default_date=now,
         )
+
+
+def _date_action_statuses(changes: list[Change], *, user, reason: str) -> None:
+    """A dated status for each action whose status or dates the import set, as at its day."""
+    dated = [change for change in changes if "status_as_at" in change.values]
+    if not dated:
+        return
+    which = Q(pk__in=[change.pk for change in dated if not change.is_new])
+    for change in dated:
+        if change.is_new:
+            which |= Q(area=change.refs["area"], ref=change.values["ref"])
+    # An action never dated held its earlier state on every day: that is kept too.
+    undated = {
+        change.pk: change.old for change in dated if change.old.get("status_as_at", 1) is None
+    }
+    rows = []
+    for action in Action.objects.filter(which):
+        if action.pk in undated:
+            old = undated[action.pk]
+            before = ActionState(
+                *(old.get(name, getattr(action, name)) for name in STATE_FIELDS), since=None
+            )
+            rows.append(undated_state(action, before))
+        rows.append(dated_state(action, source=reason, user=user))
+    ActionStatus.objects.bulk_create(rows, batch_size=BATCH)
 
 
 def _write_actuals(changes: list[Change], codes: dict, *, user, reason: str) -> None:

@@ -7,12 +7,20 @@ text within the area. The original delivery date is never changed.
 import re
 from collections import defaultdict
 
-from metrics.importer.cells import STATUS_WORDS, read_choice, read_code, read_date, read_text
+from metrics.importer.cells import (
+    STATUS_WORDS,
+    read_choice,
+    read_code,
+    read_date,
+    read_text,
+)
 from metrics.importer.columns import ACTIONS, fold
+from metrics.importer.errors import CellProblem
 from metrics.importer.layout import Sheet
 from metrics.importer.plan import Change, SheetSummary
 from metrics.importer.planning import Row, SheetPlanner, state_of
 from priorities.models import Action, Plan, PriorityArea
+from priorities.services import STATE_FIELDS
 
 
 class _Known:
@@ -39,10 +47,15 @@ class _Known:
                 self.next_ref[action.area_id] = max(self.next_ref[action.area_id], int(action.ref))
 
 
+# "STATUS AT 11/11/21": the day the sheet's statuses are known from.
+_STATUS_AT = re.compile(r"^\s*status\s+at\s+(.+?)\s*$", re.IGNORECASE)
+
+
 class ActionsPlanner(SheetPlanner):
     def plan_actions(self, sheet: Sheet, summary: SheetSummary) -> None:
         known = _Known(self)
         seen: dict[tuple, int] = {}
+        self.status_as_at, self.status_as_at_note = self._status_as_at(sheet)
         for row, given in self.rows(sheet):
             plan, area = self._plan_and_area(row, given, known)
             if row.rejected:
@@ -82,6 +95,7 @@ class ActionsPlanner(SheetPlanner):
                 row.reject("description", f"Action {ref} is new: enter what will be done.")
                 summary.rejected += 1
                 return
+            values["status_as_at"] = self._dated(row, None)
             candidate = Action(area=area, ref=ref, **values)
             change = Change(
                 ACTIONS, row.number, label, Action, None, {"ref": ref, **values}, {}, {"area": area}
@@ -91,6 +105,10 @@ class ActionsPlanner(SheetPlanner):
             if not old:
                 self.record(summary, None)
                 return
+            if any(name in old for name in STATE_FIELDS):
+                # A new status or date is recorded as at the sheet's day.
+                values["status_as_at"] = candidate.status_as_at = self._dated(row, current)
+                old["status_as_at"] = current.status_as_at
             change = Change(
                 ACTIONS, row.number, label, Action, current.pk, {k: values[k] for k in old}, old,
                 {}, candidate,
@@ -100,6 +118,31 @@ class ActionsPlanner(SheetPlanner):
             summary.rejected += 1
             return
         self.record(summary, change)
+
+    def _status_as_at(self, sheet: Sheet) -> tuple:
+        """The day a "Status at <date>" heading gives (else today), and a note if unread."""
+        heading = sheet.headings.get(sheet.columns.get("status"), "")
+        match = _STATUS_AT.match(heading)
+        if not match:
+            return self.today, ""
+        try:
+            day, _ = read_date(match[1])
+        except CellProblem:
+            return self.today, (
+                f"The heading {heading!r} gives no date this import can read, so the status is "
+                f"recorded as at the day of the import, {self.today:%-d %b %Y}."
+            )
+        return day, ""
+
+    def _dated(self, row: Row, current: Action | None):
+        """The day a row's status takes effect, refusing one that would rewrite the record."""
+        day = self.status_as_at
+        if self.status_as_at_note:
+            row.warn("status", self.status_as_at_note)
+        problem = (current or Action()).status_date_problem(day, self.today)
+        if problem:
+            row.reject("status", problem)
+        return day
 
     def _plan_and_area(self, row: Row, given: dict, known: _Known):
         plan = area = None
@@ -205,6 +248,7 @@ class ActionsPlanner(SheetPlanner):
         if values.get("status") == Action.Status.COMPLETED and not (
             current and current.completed_date
         ):
-            # The sheet has no completion date: the import's day is when it is known done.
-            values["completed_date"] = self.today
+            # The sheet has no completion date: the day its statuses are as at (the
+            # import's day unless a "Status at" heading says) is when it is known done.
+            values["completed_date"] = self.status_as_at
         return values

@@ -197,7 +197,9 @@ def test_changing_a_locked_month_needs_a_reason_which_is_recorded(client, analys
     assert "Changes to locked months" in page and 'name="reason"' in page
     confirm = reverse("admin:metrics_kpi_import_confirm", args=[run.pk])
     response = client.post(confirm, {"reason": ""})
-    assert "Give a reason" in response.content.decode() and not Actual.objects.exists()
+    assert (
+        "give a reason for the change" in response.content.decode() and not Actual.objects.exists()
+    )
     client.post(confirm, {"reason": "Audit correction agreed by the board"})
     history = Actual.history.get()
     assert history.history_change_reason == (

@@ -5,7 +5,7 @@ from django.db import IntegrityError, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from priorities.models import Action, PriorityArea
+from priorities.models import Action, ActionStatus, PriorityArea
 from tests.factories import ActionFactory, PriorityAreaFactory
 
 pytestmark = pytest.mark.django_db
@@ -75,3 +75,41 @@ def test_the_board_count_of_overdue_actions_agrees_with_each_action(rows, on):
     )
     counted = PriorityArea.objects.filter(pk=area.pk).with_overdue_actions(on).get().overdue_actions
     assert counted == sum(action.is_overdue(on) for action in area.actions.all())
+
+
+# The same rule for every month as it stood: dated statuses, read as at a day.
+
+
+@st.composite
+def _dated_actions(draw):
+    row = draw(_actions())
+    dated = draw(st.lists(st.tuples(_days, _actions()), max_size=3))
+    # Any combination the database can hold: the row's as-at day need not match its statuses.
+    return {**row, "status_as_at": draw(st.none() | _days)}, dated
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=st.lists(_dated_actions(), min_size=1, max_size=6), on=_days)
+def test_the_board_count_agrees_with_each_action_as_it_stood(rows, on):
+    area = PriorityAreaFactory()
+    made = Action.objects.bulk_create(
+        Action(area=area, ref=str(n), description="Generated", **row)
+        for n, (row, _) in enumerate(rows)
+    )
+    ActionStatus.objects.bulk_create(
+        ActionStatus(
+            action=action,
+            effective=day,
+            **{k: v for k, v in state.items() if k != "original_delivery_date"},
+        )
+        for action, (_, dated) in zip(made, rows, strict=True)
+        for day, state in dated
+    )
+    counted = PriorityArea.objects.filter(pk=area.pk).with_overdue_actions(on).get().overdue_actions
+    plain = area.actions.all()
+    annotated = area.actions.as_at(on)
+    prefetched = area.actions.prefetch_related("statuses")
+    for actions in (plain, annotated, prefetched):
+        assert counted == sum(action.is_overdue(on) for action in actions)
