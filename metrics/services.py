@@ -117,143 +117,152 @@ def _date_statuses(report: LoadReport, action: Action, row: dict, plan_row: dict
 @transaction.atomic
 def load_plan_data(data: dict) -> LoadReport:
     """Load officers, plans, areas, actions and KPIs from a fixture dict."""
-    report = LoadReport()
-    officers = {}
+    load = _Load(LoadReport())
     for row in data.get("officers", []):
-        officers[row["role_title"]] = _get_or_create(
-            report,
+        load.officers[row["role_title"]] = _get_or_create(
+            load.report,
             f"officer {row['role_title']!r}",
             Officer,
             {"role_title": row["role_title"]},
             {"name": row.get("name", "")},
         )
+    for plan_row in data.get("plans", []):
+        load.plan(plan_row)
+    for kpi_row in data.get("kpis", []):
+        load.kpi(kpi_row)
+    return load.report
 
-    def officer(title: str | None, where: str) -> Officer | None:
+
+@dataclass
+class _Load:
+    """One fixture load: what it has counted, and the officers and areas rows refer to."""
+
+    report: LoadReport
+    officers: dict[str, Officer] = field(default_factory=dict)
+    areas: dict[tuple[str, int], PriorityArea] = field(default_factory=dict)
+
+    def officer(self, title: str | None, where: str) -> Officer | None:
         if not title:
             return None
-        if title not in officers:
+        if title not in self.officers:
             raise FixtureError(f"{where}: officer {title!r} is not in the officers list.")
-        return officers[title]
+        return self.officers[title]
 
-    areas = {}
-    for plan_row in data.get("plans", []):
+    def plan(self, row: dict) -> None:
         plan = _get_or_create(
-            report,
-            f"plan {plan_row['slug']}",
+            self.report,
+            f"plan {row['slug']}",
             Plan,
-            {"slug": plan_row["slug"]},
+            {"slug": row["slug"]},
             {
-                "title": plan_row["title"],
-                "description": plan_row.get("description", ""),
-                "start": _month(plan_row.get("start")),
-                "end": _month(plan_row.get("end")),
-                "source": plan_row.get("source", ""),
+                "title": row["title"],
+                "description": row.get("description", ""),
+                "start": _month(row.get("start")),
+                "end": _month(row.get("end")),
+                "source": row.get("source", ""),
             },
         )
-        for area_row in plan_row.get("areas", []):
+        for area_row in row.get("areas", []):
             where = f"plan {plan.slug} area {area_row['number']}"
             area = _get_or_create(
-                report,
+                self.report,
                 where,
                 PriorityArea,
                 {"plan": plan, "number": area_row["number"]},
                 {
                     "title": area_row["title"],
                     "what_needs_to_improve": area_row.get("what_needs_to_improve", ""),
-                    "responsible_officer": officer(area_row.get("responsible_officer"), where),
+                    "responsible_officer": self.officer(area_row.get("responsible_officer"), where),
                 },
             )
-            areas[(plan.slug, area.number)] = area
+            self.areas[(plan.slug, area.number)] = area
             for action_row in area_row.get("actions", []):
-                action_where = f"{where} action {action_row['ref']}"
-                action = _get_or_create(
-                    report,
-                    action_where,
-                    Action,
-                    {"area": area, "ref": action_row["ref"]},
-                    {
-                        "theme": action_row.get("theme") or "",
-                        "description": action_row["description"],
-                        "owner": officer(action_row.get("owner"), action_where),
-                        "original_delivery_date": _day(action_row.get("original_delivery_date")),
-                        "current_delivery_date": _day(action_row.get("current_delivery_date")),
-                        "expected_outputs": action_row.get("expected_outputs", ""),
-                        "status": action_row.get("status") or Action.Status.NOT_STARTED,
-                        "evidence_of_impact": action_row.get("evidence_of_impact", ""),
-                        "completed_date": _day(action_row.get("completed_date")),
-                    },
-                )
-                if action.status_as_at is None or _dated_only_by_upgrade(action, action_row):
-                    _date_statuses(report, action, action_row, plan_row, action_where)
+                self.action(area, action_row, row, f"{where} action {action_row['ref']}")
 
-    for kpi_row in data.get("kpis", []):
-        where = f"KPI {kpi_row['code']}"
-        kpi = _get_or_create(
-            report,
+    def action(self, area: PriorityArea, row: dict, plan_row: dict, where: str) -> None:
+        action = _get_or_create(
+            self.report,
             where,
-            Kpi,
-            {"code": kpi_row["code"]},
+            Action,
+            {"area": area, "ref": row["ref"]},
             {
-                "title": kpi_row["title"],
-                "definition": kpi_row.get("definition", ""),
-                "unit": kpi_row["unit"],
-                "polarity": kpi_row["polarity"],
-                "tolerance": _decimal(kpi_row.get("tolerance")),
-                "tolerance_kind": kpi_row.get("tolerance_kind") or Kpi.ToleranceKind.ABSOLUTE,
-                "decimal_places": kpi_row.get("decimal_places", 1),
-                "frequency": kpi_row.get("frequency") or Kpi.Frequency.MONTHLY,
-                "owner": officer(kpi_row.get("owner"), where),
-                "numerator_label": kpi_row.get("numerator_label", ""),
-                "denominator_label": kpi_row.get("denominator_label", ""),
-                "reporting_from": min(
-                    (_month(row["period"]) for row in kpi_row.get("actuals", [])), default=None
-                ),
-                "reported_until": _month(kpi_row.get("reported_until")),
+                "theme": row.get("theme") or "",
+                "description": row["description"],
+                "owner": self.officer(row.get("owner"), where),
+                "original_delivery_date": _day(row.get("original_delivery_date")),
+                "current_delivery_date": _day(row.get("current_delivery_date")),
+                "expected_outputs": row.get("expected_outputs", ""),
+                "status": row.get("status") or Action.Status.NOT_STARTED,
+                "evidence_of_impact": row.get("evidence_of_impact", ""),
+                "completed_date": _day(row.get("completed_date")),
             },
         )
-        for ref in kpi_row.get("areas", []):
+        if action.status_as_at is None or _dated_only_by_upgrade(action, row):
+            _date_statuses(self.report, action, row, plan_row, where)
+
+    def kpi(self, row: dict) -> None:
+        where = f"KPI {row['code']}"
+        kpi = _get_or_create(
+            self.report,
+            where,
+            Kpi,
+            {"code": row["code"]},
+            {
+                "title": row["title"],
+                "definition": row.get("definition", ""),
+                "unit": row["unit"],
+                "polarity": row["polarity"],
+                "tolerance": _decimal(row.get("tolerance")),
+                "tolerance_kind": row.get("tolerance_kind") or Kpi.ToleranceKind.ABSOLUTE,
+                "decimal_places": row.get("decimal_places", 1),
+                "frequency": row.get("frequency") or Kpi.Frequency.MONTHLY,
+                "owner": self.officer(row.get("owner"), where),
+                "numerator_label": row.get("numerator_label", ""),
+                "denominator_label": row.get("denominator_label", ""),
+                "reporting_from": min(
+                    (_month(actual["period"]) for actual in row.get("actuals", [])), default=None
+                ),
+                "reported_until": _month(row.get("reported_until")),
+            },
+        )
+        for ref in row.get("areas", []):
             key = (ref["plan"], ref["number"])
-            if key not in areas:
+            if key not in self.areas:
                 raise FixtureError(f"{where}: no priority area {ref['number']} in {ref['plan']}.")
-            kpi.areas.add(areas[key])
-        for row in kpi_row.get("targets", []):
+            kpi.areas.add(self.areas[key])
+        self.figures(kpi, row, where)
+
+    def figures(self, kpi: Kpi, row: dict, where: str) -> None:
+        for target in row.get("targets", []):
             _get_or_create(
-                report,
-                f"{where} target from {row['from']}",
+                self.report,
+                f"{where} target from {target['from']}",
                 Target,
-                {"kpi": kpi, "starts": _month(row["from"])},
-                {
-                    "value": _decimal(row.get("value")),
-                    "lower": _decimal(row.get("lower")),
-                    "upper": _decimal(row.get("upper")),
-                    "source": row.get("source", ""),
-                },
+                {"kpi": kpi, "starts": _month(target["from"])},
+                {name: _decimal(target.get(name)) for name in ("value", "lower", "upper")}
+                | {"source": target.get("source", "")},
             )
-        for row in kpi_row.get("actuals", []):
+        for actual in row.get("actuals", []):
             _get_or_create(
-                report,
-                f"{where} actual for {row['period']}",
+                self.report,
+                f"{where} actual for {actual['period']}",
                 Actual,
-                {"kpi": kpi, "period": _month(row["period"])},
-                {
-                    "value": _decimal(row["value"]),
-                    "numerator": _decimal(row.get("numerator")),
-                    "denominator": _decimal(row.get("denominator")),
-                    "what_data_tells_us": row.get("what_data_tells_us", ""),
-                    "issues_and_risks": row.get("issues_and_risks", ""),
-                    "evidence_of_impact": row.get("evidence_of_impact", ""),
-                    "source": row.get("source", ""),
-                },
+                {"kpi": kpi, "period": _month(actual["period"])},
+                {name: _decimal(actual.get(name)) for name in ("value", "numerator", "denominator")}
+                | {name: actual.get(name, "") for name in (*Actual.COMMENTARY, "source")},
             )
-        for row in kpi_row.get("benchmarks", []):
+        for benchmark in row.get("benchmarks", []):
             _get_or_create(
-                report,
-                f"{where} {row['comparator']} benchmark for {row['period']}",
+                self.report,
+                f"{where} {benchmark['comparator']} benchmark for {benchmark['period']}",
                 Benchmark,
-                {"kpi": kpi, "comparator": row["comparator"], "period": _month(row["period"])},
-                {"value": _decimal(row["value"]), "source": row.get("source", "")},
+                {
+                    "kpi": kpi,
+                    "comparator": benchmark["comparator"],
+                    "period": _month(benchmark["period"]),
+                },
+                {"value": _decimal(benchmark["value"]), "source": benchmark.get("source", "")},
             )
-    return report
 
 
 class StaleEdit(Exception):
