@@ -1,5 +1,6 @@
-"""Writes to actions. Every path that changes an action (the action page, the data admin)
-saves through here, so the same rules, stale-edit check and history apply to all."""
+"""Writes to actions and findings. Every path that changes one (the action page, the data
+admin, the import, the fixtures) saves through here, so the same rules, stale-edit check and
+history apply to all."""
 
 import datetime
 
@@ -9,7 +10,7 @@ from django.utils import timezone
 
 from metrics import periods
 from priorities import roles
-from priorities.models import Action, ActionState, ActionStatus
+from priorities.models import Action, ActionState, ActionStatus, Finding, FindingStatus
 
 # What a dated status records: a change to any of these is a change of status.
 STATE_FIELDS = ("status", "current_delivery_date", "completed_date")
@@ -17,12 +18,21 @@ STATE_FIELDS = ("status", "current_delivery_date", "completed_date")
 DATE_MOVED_WITHOUT_REASON = "Say why the delivery date has moved: it is recorded."
 
 
-class StaleAction(Exception):
+class StaleRecord(Exception):
+    """Someone saved this record after the form was opened."""
+
+    def __init__(self, current: Action | Finding):
+        self.current = current
+        name = current._meta.verbose_name.capitalize()
+        super().__init__(f"{name} {current.ref} was changed to version {current.version}.")
+
+
+class StaleAction(StaleRecord):
     """Someone saved this action after the form was opened."""
 
-    def __init__(self, current: Action):
-        self.current = current
-        super().__init__(f"Action {current.ref} was changed to version {current.version}.")
+
+class StaleFinding(StaleRecord):
+    """Someone saved this finding after the form was opened."""
 
 
 def update_action(
@@ -33,6 +43,7 @@ def update_action(
     why: str = "",
     as_at: datetime.date | None = None,
     source: str = "",
+    kpis=None,
     **fields,
 ) -> Action:
     """Change an action, refusing a stale edit, a rule broken, or a user who may not.
@@ -40,7 +51,8 @@ def update_action(
     ``expected_version`` is the version the user saw. The row is locked
     while it is checked and written. A moved delivery date needs ``why``,
     which goes into the history with the old and new dates; the original
-    date never changes (``Action.clean``). A change of status or dates is
+    date never changes (``Action.clean``). ``kpis``, if given, are the KPIs
+    the action is meant to move, replacing its links. A change of status or dates is
     also recorded as a dated status taking effect ``as_at`` (default today),
     so earlier months read as they were. Raises StaleAction,
     PermissionDenied or ValidationError (by field).
@@ -63,6 +75,12 @@ def update_action(
         action.full_clean(exclude=["version"], validate_unique=False)
         if any(getattr(action, name) != getattr(before, name) for name in STATE_FIELDS):
             record_status(action, as_at=as_at, user=user, source=source, before=before)
+        if kpis is not None and {kpi.pk for kpi in kpis} != set(
+            action.kpis.values_list("pk", flat=True)
+        ):
+            action.kpis.set(kpis)
+            moved_kpis = ", ".join(sorted(kpi.code for kpi in kpis)) or "none"
+            reason = "; ".join(filter(None, [reason, f"KPIs it moves: {moved_kpis}"]))
         action._change_reason = reason or None
         action._history_user = user
         action.save()
@@ -118,4 +136,71 @@ def undated_state(action: Action, before: ActionState) -> ActionStatus:
         current_delivery_date=before.current_delivery_date,
         completed_date=before.completed_date,
         source="The action's state before its status was first dated",
+    )
+
+
+FINDINGS_WRITTEN_BY_ANALYSTS = "Only analysts and administrators change a finding's status."
+
+
+def update_finding(
+    *,
+    pk: int,
+    user,
+    expected_version: int | None,
+    status: str,
+    evidence: str = "",
+    as_at: datetime.date | None = None,
+    source: str = "",
+    why: str = "",
+) -> Finding:
+    """Change a finding's status and evidence as taking effect ``as_at`` (default today).
+
+    Analysts and administrators only; a stale edit is refused as for actions.
+    Raises StaleFinding, PermissionDenied or ValidationError (by field).
+    """
+    with transaction.atomic():
+        finding = Finding.objects.select_for_update(of=("self",)).select_related("source")
+        finding = finding.get(pk=pk)
+        if not roles.edits_everything(user):
+            raise PermissionDenied(FINDINGS_WRITTEN_BY_ANALYSTS)
+        if finding.version != expected_version:
+            raise StaleFinding(finding)
+        if (status, evidence.strip()) != (finding.status, finding.evidence):
+            record_finding_status(
+                finding, status=status, evidence=evidence, as_at=as_at, user=user, source=source
+            )
+        finding._change_reason = why.strip() or None
+        finding._history_user = user
+        finding.save()
+    return finding
+
+
+def record_finding_status(
+    finding: Finding,
+    *,
+    status: str,
+    evidence: str,
+    as_at: datetime.date | None,
+    user=None,
+    source: str = "",
+) -> FindingStatus:
+    """Record a finding's status and evidence as taking effect ``as_at`` (default today).
+
+    Sets them on the finding; the caller saves it, in the same transaction.
+    """
+    day = as_at or timezone.localdate()
+    evidence = evidence.strip()
+    if status not in Finding.Status:
+        raise ValidationError({"status": f"{status!r} is not a finding status."})
+    if problem := finding.status_problem(status, evidence, day):
+        field = "evidence" if status == Finding.Status.CLOSED and not evidence else "as_at"
+        raise ValidationError({field: problem})
+    finding.status, finding.evidence, finding.status_as_at = status, evidence, day
+    return FindingStatus.objects.create(
+        finding=finding,
+        effective=day,
+        status=status,
+        evidence=evidence,
+        source=source.strip(),
+        recorded_by=user if getattr(user, "pk", None) else None,
     )

@@ -2,12 +2,14 @@
 
 from metrics.models.imports import ImportRun
 from metrics.models.kpis import Actual, ActualQuerySet, Benchmark, Kpi, KpiQuerySet, Target
+from metrics.models.links import FindingKpi
 from metrics.models.locks import PeriodLock, PeriodLockQuerySet
 
 __all__ = [
     "Actual",
     "ActualQuerySet",
     "Benchmark",
+    "FindingKpi",
     "ImportRun",
     "Kpi",
     "KpiQuerySet",

@@ -13,7 +13,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from metrics import display, periods, rag
-from priorities.models import Officer, Plan, PriorityArea
+from priorities.models import Action, Officer, Plan, PriorityArea
 
 
 def _decimals(value: Decimal) -> int:
@@ -168,6 +168,9 @@ class Kpi(models.Model):
     areas = models.ManyToManyField(
         PriorityArea, blank=True, related_name="kpis", help_text="Priority areas it evidences."
     )
+    actions = models.ManyToManyField(
+        Action, blank=True, related_name="kpis", help_text="Actions meant to move it."
+    )
     numerator_label = models.CharField(max_length=200, blank=True)
     denominator_label = models.CharField(max_length=200, blank=True)
     reporting_from = models.DateField(
@@ -182,7 +185,7 @@ class Kpi(models.Model):
         help_text="Last period a figure is asked for (first day of a month); a missing figure "
         "after it is not required. Empty: asked for while a plan it evidences is running.",
     )
-    history = HistoricalRecords(m2m_fields=[areas])
+    history = HistoricalRecords(m2m_fields=[areas, actions])
 
     objects = KpiQuerySet.as_manager()
 

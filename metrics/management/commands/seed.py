@@ -6,12 +6,13 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from metrics.loading import FixtureError, LoadReport, load_plan_data
 from metrics.models import Kpi
-from metrics.services import FixtureError, load_plan_data
 from priorities import roles
 from priorities.models import Officer
 
-FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "dudley.json"
+# Loaded in this order: later files refer to the plans, actions and KPIs of earlier ones.
+FIXTURES = [Path(settings.BASE_DIR) / "fixtures" / name for name in ("dudley.json",)]
 
 # Local logins only. The head of service acts for the post that owns the
 # MASH and assessment KPIs in the shipped data.
@@ -30,7 +31,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--file", type=Path, default=FIXTURE, help="Fixture to load (default: %(default)s)."
+            "--file",
+            type=Path,
+            action="append",
+            dest="files",
+            help="A fixture to load; give it again for more (default: the shipped fixtures).",
         )
         parser.add_argument(
             "--demo-users",
@@ -38,24 +43,26 @@ class Command(BaseCommand):
             help="Also create one login per role, for local use only (refused unless DEBUG is on).",
         )
 
-    def handle(self, *args, file: Path, demo_users: bool, **options):
+    def handle(self, *args, files: list[Path] | None, demo_users: bool, **options):
         if demo_users and not settings.DEBUG:
             raise CommandError(
                 "--demo-users creates logins with published passwords, so it only runs with "
                 "DEBUG=1 on a local machine. Create real accounts in the admin instead."
             )
-        try:
-            data = json.loads(file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            raise CommandError(f"Cannot read {file}: {error}") from error
+        loaded = [(file, self._read(file)) for file in files or FIXTURES]
+        report = LoadReport()
         try:
             with transaction.atomic():
-                report = load_plan_data(data)
+                for file, data in loaded:
+                    try:
+                        load_plan_data(data, report)
+                    except (FixtureError, KeyError, ValueError) as error:
+                        raise CommandError(f"{file}: {error} (nothing was loaded)") from error
                 roles.ensure_groups()
                 if demo_users:
                     logins = self._create_demo_users()
         except (FixtureError, KeyError, ValueError) as error:
-            raise CommandError(f"{file}: {error} (nothing was loaded)") from error
+            raise CommandError(f"{error} (nothing was loaded)") from error
 
         for label, counts in (("Created", report.created), ("Already there", report.existing)):
             if counts:
@@ -67,6 +74,13 @@ class Command(BaseCommand):
             self.stdout.write("\nDemo logins (local use only):")
             for username, password, role in logins:
                 self.stdout.write(f"  {role:<28} username {username:<8} password {password}")
+
+    @staticmethod
+    def _read(file: Path) -> dict:
+        try:
+            return json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise CommandError(f"Cannot read {file}: {error}") from error
 
     def _create_demo_users(self) -> list[tuple[str, str, str]]:
         groups = roles.ensure_groups()

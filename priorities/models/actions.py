@@ -1,109 +1,26 @@
+"""Actions and their dated statuses: what was done, by when, as it stood on any day."""
+
 import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from metrics import periods
+from priorities.models.dated import dated_rows, stood_then
+from priorities.models.plans import Officer, PriorityArea
 
-# The source of the dated status the upgrade gave each existing action (migration 0003).
 UPGRADE_SOURCE = "The action's state when dated statuses began"
 
 ORIGINAL_DATE_FIXED = (
     "The original delivery date of an action is never changed: "
     "set the current delivery date instead."
 )
-
-
-class Plan(models.Model):
-    slug = models.SlugField(max_length=80, unique=True)
-    title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
-    start = models.DateField(null=True, blank=True, help_text="First month the plan covers.")
-    end = models.DateField(null=True, blank=True, help_text="Last month the plan covers.")
-    source = models.CharField(max_length=300, blank=True, help_text="Where the plan comes from.")
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["start", "title"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(end__isnull=True)
-                | Q(start__isnull=True)
-                | Q(end__gte=models.F("start")),
-                name="plan_end_not_before_start",
-                violation_error_message="The plan cannot end before it starts.",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.title
-
-
-class Officer(models.Model):
-    """A post in the plan (recorded by role title), optionally held by a login."""
-
-    role_title = models.CharField(max_length=200, unique=True)
-    name = models.CharField(max_length=200, blank=True)
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="officer",
-        help_text="The login that acts for this post: it may update what the post owns.",
-    )
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["role_title"]
-
-    def __str__(self) -> str:
-        return f"{self.role_title} ({self.name})" if self.name else self.role_title
-
-
-class PriorityAreaQuerySet(models.QuerySet):
-    def with_overdue_actions(self, on: datetime.date) -> "PriorityAreaQuerySet":
-        """Annotate ``overdue_actions``: the actions overdue on a date, as they stood then.
-
-        The same rule as ``Action.is_overdue``, read from ``Action.objects.as_at(on)``.
-        """
-        overdue = (
-            Action.objects.as_at(on)
-            .filter(Action.overdue_as_at(on), area=OuterRef("pk"))
-            .order_by()
-            .values("area")
-            .annotate(count=Count("pk"))
-            .values("count")
-        )
-        return self.annotate(overdue_actions=Coalesce(Subquery(overdue), 0))
-
-
-class PriorityArea(models.Model):
-    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="areas")
-    number = models.PositiveSmallIntegerField()
-    title = models.CharField(max_length=300)
-    what_needs_to_improve = models.TextField(blank=True)
-    responsible_officer = models.ForeignKey(
-        Officer, on_delete=models.PROTECT, null=True, blank=True, related_name="areas"
-    )
-    history = HistoricalRecords()
-
-    objects = PriorityAreaQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["plan", "number"]
-        constraints = [
-            models.UniqueConstraint(fields=["plan", "number"], name="area_number_unique_in_plan"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.number}. {self.title}"
 
 
 def _only_completed_has_completed_date(name: str) -> models.CheckConstraint:
@@ -140,17 +57,10 @@ class ActionQuerySet(models.QuerySet):
         The row itself holds the latest state, so the dated record is read
         only for an action changed since ``day``: one query whatever the count.
         """
-        dated = ActionStatus.objects.filter(action=OuterRef("pk"), effective__lte=day).order_by(
-            "-effective", "-pk"
-        )
-        current = Q(status_as_at__isnull=True) | Q(status_as_at__lte=day)
+        dated = dated_rows(ActionStatus, "action", day)
 
         def then(own: str, field: str, output) -> Case:
-            return Case(
-                When(current, then=F(own)),
-                default=Subquery(dated.values(field)[:1]),
-                output_field=output,
-            )
+            return stood_then(day, dated, own, field, output)
 
         return self.annotate(
             as_at_day=Value(day, output_field=models.DateField()),
@@ -191,6 +101,7 @@ class Action(models.Model):
     expected_outputs = models.TextField(blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.NOT_STARTED)
     evidence_of_impact = models.TextField(blank=True)
+    notes = models.TextField(blank=True, help_text="Progress notes, e.g. the tracker's own notes.")
     completed_date = models.DateField(null=True, blank=True)
     status_as_at = models.DateField(
         "status as at",
