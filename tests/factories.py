@@ -4,8 +4,16 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 
-from metrics.models import Actual, Benchmark, Kpi, Target
-from priorities.models import Action, Officer, Plan, PriorityArea
+from metrics.models import Actual, Benchmark, FindingKpi, Kpi, Target
+from priorities.models import (
+    Action,
+    Finding,
+    FindingAction,
+    FindingSource,
+    Officer,
+    Plan,
+    PriorityArea,
+)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -92,3 +100,48 @@ class BenchmarkFactory(factory.django.DjangoModelFactory):
     comparator = Benchmark.Comparator.ENGLAND
     period = datetime.date(2020, 12, 1)
     value = Decimal("17.4")
+
+
+class FindingSourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FindingSource
+
+    slug = factory.Sequence(lambda n: f"inspection-{n}")
+    body = "Ofsted"
+    kind = FindingSource.Kind.INSPECTION
+    title = factory.Sequence(lambda n: f"Inspection of children's social care services {n}")
+    date = datetime.date(2021, 1, 15)
+    document = "Ofsted, Inspection of children's social care services"
+
+
+class FindingFactory(factory.django.DjangoModelFactory):
+    """A finding, open since its source's date unless given a status."""
+
+    class Meta:
+        model = Finding
+
+    source = factory.SubFactory(FindingSourceFactory)
+    ref = factory.Sequence(lambda n: f"W{n}")
+    kind = Finding.Kind.IMPROVEMENT
+    title = factory.Sequence(lambda n: f"Assessments are not always timely ({n})")
+    text = "Too many assessments take longer than they should."
+    cited = "What needs to improve"
+    responsible_officer = factory.SubFactory(OfficerFactory)
+
+
+class FindingActionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FindingAction
+
+    finding = factory.SubFactory(FindingFactory)
+    action = factory.SubFactory(ActionFactory)
+    since = datetime.date(2021, 1, 15)
+
+
+class FindingKpiFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FindingKpi
+
+    finding = factory.SubFactory(FindingFactory)
+    kpi = factory.SubFactory(KpiFactory)
+    since = datetime.date(2021, 1, 15)
