@@ -12,7 +12,9 @@ from priorities import roles
 from priorities.models import Officer
 
 # Loaded in this order: later files refer to the plans, actions and KPIs of earlier ones.
-FIXTURES = [Path(settings.BASE_DIR) / "fixtures" / name for name in ("dudley.json",)]
+FIXTURES = [
+    Path(settings.BASE_DIR) / "fixtures" / name for name in ("dudley.json", "send_wsoa.json")
+]
 
 # Local logins only. The head of service acts for the post that owns the
 # MASH and assessment KPIs in the shipped data.
