@@ -17,6 +17,7 @@ class FindingKpi(DatedLink):
     class Meta:
         ordering = ["finding", "since", "pk"]
         verbose_name = "KPI showing the difference"
+        verbose_name_plural = "KPIs showing the difference"
         constraints = [
             models.UniqueConstraint(
                 fields=["finding", "kpi", "since"], name="finding_kpi_once_a_day"

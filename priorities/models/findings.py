@@ -255,6 +255,7 @@ class FindingAction(DatedLink):
     class Meta:
         ordering = ["finding", "since", "pk"]
         verbose_name = "action answering the finding"
+        verbose_name_plural = "actions answering the finding"
         constraints = [
             models.UniqueConstraint(
                 fields=["finding", "action", "since"], name="finding_action_once_a_day"

@@ -15,8 +15,8 @@ from openpyxl import load_workbook
 
 from metrics import importer
 from metrics.importer import apply
-from metrics.models import Actual, Benchmark, ImportRun, Kpi, Target
 from metrics.loading import load_plan_data
+from metrics.models import Actual, Benchmark, ImportRun, Kpi, Target
 from priorities.models import Action
 from tests.factories import (
     ActionFactory,

@@ -8,12 +8,15 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from metrics.models import Actual, Benchmark, Kpi, Target
+from metrics.models import Actual, Benchmark, FindingKpi, Kpi, Target
 from priorities import roles
-from priorities.models import Action, Officer, Plan, PriorityArea
+from priorities.models import Action, Finding, FindingSource, Officer, Plan, PriorityArea
 
 pytestmark = pytest.mark.django_db
-FIXTURE = json.loads((Path(settings.BASE_DIR) / "fixtures" / "dudley.json").read_text())
+FIXTURES = Path(settings.BASE_DIR) / "fixtures"
+FIXTURE = json.loads((FIXTURES / "dudley.json").read_text())
+ALL = [json.loads((FIXTURES / name).read_text()) for name in ("dudley.json", "send_wsoa.json")]
+FINDINGS = json.loads((FIXTURES / "findings.json").read_text())
 
 
 def seed(*args):
@@ -46,14 +49,16 @@ def test_seed_loads_the_refreshed_plans_five_priorities():
     assert Plan.objects.get(slug="improvement-plan-2022-23").areas.count() == 5
 
 
-def test_seed_counts_match_the_fixture():
+def test_seed_counts_match_the_fixtures():
     seed()
     kpis = FIXTURE["kpis"]
+    plans = [plan for data in ALL for plan in data["plans"]]
+    officers = {o["role_title"] for data in [*ALL, FINDINGS] for o in data["officers"]}
     assert counts() == {
-        "Plan": len(FIXTURE["plans"]),
-        "PriorityArea": sum(len(p["areas"]) for p in FIXTURE["plans"]),
-        "Officer": len(FIXTURE["officers"]),
-        "Action": sum(len(a["actions"]) for p in FIXTURE["plans"] for a in p["areas"]),
+        "Plan": len(plans),
+        "PriorityArea": sum(len(p["areas"]) for p in plans),
+        "Officer": len(officers),
+        "Action": sum(len(a["actions"]) for p in plans for a in p["areas"]),
         "Kpi": len(kpis),
         "Target": sum(len(k["targets"]) for k in kpis),
         "Actual": sum(len(k["actuals"]) for k in kpis),
@@ -61,6 +66,23 @@ def test_seed_counts_match_the_fixture():
     }
     # Every KPI in the design brief's table of real data is there.
     assert Kpi.objects.count() == 17
+    assert FindingSource.objects.count() == len(FINDINGS["sources"])
+    assert Finding.objects.count() == len(FINDINGS["findings"])
+    assert FindingKpi.objects.count() == sum(len(f.get("kpis", [])) for f in FINDINGS["findings"])
+
+
+def test_the_2018_and_2022_inspections_keep_their_grades_and_the_areas_are_not_copied():
+    seed()
+    overall = Finding.objects.filter(kind="judgement", title__icontains="overall")
+    assert {(f.source.slug, f.get_grade_display()) for f in overall} == {
+        ("ofsted-ilacs-2018", "Requires improvement to be good"),
+        ("ofsted-ilacs-2022", "Requires improvement to be good"),
+    }
+    assert Finding.objects.filter(source__slug="ofsted-ilacs-2018", kind="judgement").count() == 4
+    visit = Finding.objects.filter(source__slug="ofsted-visit-2020")
+    assert visit.count() == 9
+    # The nine areas are the 2021 plan's own: the finding shows the area's words.
+    assert all(not f.text and f.statement == f.area.what_needs_to_improve for f in visit)
 
 
 def test_seed_is_safe_to_run_twice_and_keeps_corrections():
