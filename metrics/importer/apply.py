@@ -46,7 +46,7 @@ def apply_plan(plan: ImportPlan, *, user=None, run_id: int | None = None) -> Non
         if model is Kpi:
             codes = dict(Kpi.objects.values_list("code", "pk"))
     _date_action_statuses(by_model.get(Action, []), user=user, reason=reason)
-    link_action_kpis(by_model.get(Action, []), codes)
+    link_action_kpis(by_model.get(Action, []), codes, user=user, reason=reason)
     write_findings(
         [change for change in plan.changes if change.sheet == FINDINGS],
         codes,

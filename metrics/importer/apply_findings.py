@@ -24,7 +24,7 @@ def moves_kpis(action: Action, change: Change, reason: str) -> Action:
     return action
 
 
-def link_action_kpis(changes: list[Change], codes: dict[str, int]) -> None:
+def link_action_kpis(changes: list[Change], codes: dict[str, int], *, user, reason: str) -> None:
     """Set the KPIs of each action the import gave a KPIs cell that differs from the stored ones."""
     moving = [change for change in changes if "kpis" in change.values]
     if not moving:
@@ -40,7 +40,9 @@ def link_action_kpis(changes: list[Change], codes: dict[str, int]) -> None:
             action = actions[(change.refs["area"].pk, change.values["ref"])]
         else:
             action = by_pk[change.pk]
-        action.kpis.set([codes[code] for code in change.refs["kpis"]])
+        # Setting the links leaves a history row of its own: it names the import too.
+        action._history_user = user
+        moves_kpis(action, change, reason).kpis.set([codes[code] for code in change.refs["kpis"]])
 
 
 def write_findings(changes: list[Change], codes: dict[str, int], *, user, reason: str) -> None:

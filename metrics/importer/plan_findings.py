@@ -147,6 +147,8 @@ class FindingsPlanner(SheetPlanner):
                 self._check_grade(row, candidate)
                 return None
         self._check_grade(row, candidate)
+        if row.rejected:
+            return None
         exclude = ["source", "area", "responsible_officer", "kind", "grade", "status", "evidence"]
         self.validate(row, candidate, exclude)
         if current is None:
@@ -171,14 +173,14 @@ class FindingsPlanner(SheetPlanner):
                 "grade", given["grade"], read_choice, Finding.Grade, GRADE_WORDS
             )
         if "area" in given:
-            values["area"] = self._area(row, given["area"], known)
+            values["area"] = self._plan_area(row, given["area"], known)
         if "responsible_officer" in given:
             values["responsible_officer"] = self.officer(
                 row, "responsible_officer", given["responsible_officer"]
             )
         return values
 
-    def _area(self, row: Row, raw, known: _Known) -> PriorityArea | None:
+    def _plan_area(self, row: Row, raw, known: _Known) -> PriorityArea | None:
         text = row.read("area", raw, read_text)
         match = _AREA.match(text or "")
         area = known.areas.get((fold(match[1]), int(match[2]))) if match else None
