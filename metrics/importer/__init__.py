@@ -1,4 +1,4 @@
-"""Workbook import and export: KPIs, targets, actuals, benchmarks and actions in one .xlsx.
+"""Workbook import and export: KPIs, figures, actions and findings in one .xlsx.
 
 An import runs in three steps, kept apart so that nothing is written until
 the analyst has seen exactly what will change:
@@ -23,8 +23,8 @@ cells change nothing, and an import never deletes.
 
 The modules depend on one another in this order, never back:
 errors, limits, columns, cells, plan, layout, zipcheck, xlsx, planning,
-plan_*, planner, apply, runs, template. This module is the package's
-interface: the names below are what the rest of the project uses.
+plan_* (plan_findings last), planner, apply_findings, apply, runs, template.
+This module is the package's interface: the names below are what the rest of the project uses.
 """
 
 from metrics.importer.apply import apply_plan, change_reason
@@ -40,7 +40,16 @@ from metrics.importer.cells import (
     read_period,
     read_text,
 )
-from metrics.importer.columns import ACTIONS, ACTUALS, BENCHMARKS, COLUMNS, KPIS, SHEETS, TARGETS
+from metrics.importer.columns import (
+    ACTIONS,
+    ACTUALS,
+    BENCHMARKS,
+    COLUMNS,
+    FINDINGS,
+    KPIS,
+    SHEETS,
+    TARGETS,
+)
 from metrics.importer.errors import CellProblem, StaleImport, WorkbookRefused
 from metrics.importer.layout import Book, Sheet
 from metrics.importer.limits import size_problem
@@ -68,7 +77,7 @@ from metrics.importer.template import build_template
 from metrics.importer.xlsx import read_workbook
 
 __all__ = [
-    "ACTIONS", "ACTUALS", "BENCHMARKS", "COLUMNS", "KPIS", "SHEETS", "TARGETS",
+    "ACTIONS", "ACTUALS", "BENCHMARKS", "COLUMNS", "FINDINGS", "KPIS", "SHEETS", "TARGETS",
     "Book", "CellProblem", "Change", "ExcelError", "ImportPlan", "Issue", "Percent", "Rounded",
     "Sheet", "SheetSummary", "StaleImport", "WorkbookRefused",
     "apply_plan", "build_template", "cancel_run", "change_reason", "collector_paused", "commit",

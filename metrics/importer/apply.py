@@ -14,6 +14,8 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from metrics.importer.apply_findings import link_action_kpis, moves_kpis, write_findings
+from metrics.importer.columns import FINDINGS
 from metrics.importer.errors import StaleImport
 from metrics.importer.limits import BATCH, ROWS_PER_INSERT
 from metrics.importer.plan import ACTUAL_FIELDS, Change, ImportPlan
@@ -44,6 +46,13 @@ def apply_plan(plan: ImportPlan, *, user=None, run_id: int | None = None) -> Non
         if model is Kpi:
             codes = dict(Kpi.objects.values_list("code", "pk"))
     _date_action_statuses(by_model.get(Action, []), user=user, reason=reason)
+    link_action_kpis(by_model.get(Action, []), codes, user=user, reason=reason)
+    write_findings(
+        [change for change in plan.changes if change.sheet == FINDINGS],
+        codes,
+        user=user,
+        reason=reason,
+    )
     if by_model.get(Actual):
         _write_actuals(by_model[Actual], codes, user=user, reason=reason)
 
@@ -56,11 +65,12 @@ def _write_with_history(model, changes: list[Change], codes: dict, *, user, reas
         if not change.is_new:
             continue
         values = dict(change.values)
+        values.pop("kpis", None)  # links, written by link_action_kpis
         if "kpi" in change.refs:
             values["kpi_id"] = codes[change.refs["kpi"]]
         if "area" in change.refs:
             values["area"] = change.refs["area"]
-        new.append(model(**values))
+        new.append(moves_kpis(model(**values), change, reason))
     if new:
         bulk_create_with_history(
             new,
@@ -70,8 +80,12 @@ def _write_with_history(model, changes: list[Change], codes: dict, *, user, reas
             default_change_reason=reason,
             default_date=now,
         )
-    updated = [change.instance for change in changes if not change.is_new]
-    fields = sorted({key for change in changes if not change.is_new for key in change.old})
+    updated = [
+        moves_kpis(change.instance, change, reason) for change in changes if not change.is_new
+    ]
+    fields = sorted(
+        {key for change in changes if not change.is_new for key in change.old if key != "kpis"}
+    )
     if updated:
         if any(f.name == "version" for f in model._meta.concrete_fields):
             # bulk_update skips save(), which is what moves the version on.

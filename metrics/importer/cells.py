@@ -8,6 +8,7 @@ the project's shared readers: ``metrics.numbers.read_number`` and
 """
 
 import datetime
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -323,3 +324,32 @@ STATUS_WORDS = {
     "in hand": "in_progress",
     "started": "in_progress",
 }
+KIND_WORDS = {
+    "recommendation": "improvement",
+    "what needs to improve": "improvement",
+    "area for improvement": "improvement",
+    "area of weakness": "weakness",
+    "committee": "committee_action",
+    "action": "committee_action",
+}
+GRADE_WORDS = {
+    "requires improvement": "requires_improvement",
+    "ri": "requires_improvement",
+    "requires improvement to be good": "requires_improvement",
+}
+FINDING_STATUS_WORDS = {
+    "not started": "open",
+    "ongoing": "in_progress",
+    "started": "in_progress",
+    "complete": "done",
+    "completed": "done",
+    "closed": "closed",
+}
+
+
+def read_list(value) -> list[str]:
+    """Codes or names in one cell, separated by ; or , or new lines; "none" is none of them."""
+    text = read_text(value)
+    if fold(text) == "none":
+        return []
+    return [part.strip() for part in re.split(r"[;,\n]+", text) if part.strip()]

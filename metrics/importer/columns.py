@@ -10,7 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 KPIS, TARGETS, ACTUALS, BENCHMARKS, ACTIONS = "KPIs", "Targets", "Actuals", "Benchmarks", "Actions"
-SHEETS = [KPIS, TARGETS, ACTUALS, BENCHMARKS, ACTIONS]
+FINDINGS = "Findings"
+SHEETS = [KPIS, TARGETS, ACTUALS, BENCHMARKS, ACTIONS, FINDINGS]
 INSTRUCTIONS = "Instructions"
 
 MONTH_FORMAT = "mmm yyyy"
@@ -63,6 +64,26 @@ def _kpi_places(record) -> str:
 
 def _role(officer) -> str | None:
     return officer.role_title if officer else None
+
+
+def action_key(action) -> str:
+    """How a Findings row names an action: plan/area number/ref."""
+    return f"{action.area.plan.slug}/{action.area.number}/{action.ref}"
+
+
+def listed(names) -> str | None:
+    """Several codes or keys in one cell, sorted; None (an empty cell) for none."""
+    return "; ".join(sorted(names)) or None
+
+
+def _label(field: str):
+    return lambda record: getattr(record, f"get_{field}_display")() or None
+
+
+def _status_source(finding) -> str | None:
+    # The template prefetches the latest dated status alone.
+    latest = finding.latest_statuses
+    return latest[0].source or None if latest else None
 
 
 def _period(actual):
@@ -158,6 +179,60 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("status", "Status", (), False, 12, "Not started, In progress or Completed.",
                export=lambda action: action.get_status_display()),
         Column("evidence_of_impact", "Evidence of impact", (), False, 40),
+        Column("kpis", "KPIs", ("kpi codes", "kpis it moves"), False, 20,
+               "The KPIs the action is meant to move, by code, separated by ; or , (none "
+               "removes them all).",
+               export=lambda action: listed(kpi.code for kpi in action.kpis.all())),
+    ),
+    FINDINGS: (
+        Column("source", "Source", ("source slug",), True, 24,
+               "The source's short name (slug), as listed under Finding sources in the admin: "
+               "add a new inspection, review or meeting there first.",
+               export=lambda finding: finding.source.slug),
+        Column("ref", "Ref", ("reference", "finding ref", "no"), True, 8,
+               "The finding's own reference within its source."),
+        Column("kind", "Kind", ("type",), False, 18,
+               "Judgement, Improvement (recommendation / what needs to improve), Weakness (area "
+               "of weakness) or Committee action. Required for a new finding.",
+               export=_label("kind")),
+        Column("grade", "Grade", (), False, 16,
+               "Judgements only: Outstanding, Good, Requires improvement or Inadequate.",
+               export=_label("grade")),
+        Column("title", "Title", ("finding", "subject"), False, 40, "Required for a new finding."),
+        Column("text", "Text", ("finding text", "what the source said"), False, 60,
+               "What the source said. Empty when the plan area holds it."),
+        Column("required_outcomes", "Required outcomes", ("outcomes",), False, 40),
+        Column("area", "Plan area", ("area", "priority area"), False, 22,
+               "The plan area that is this finding, as plan/area number (for example "
+               "improvement-plan-2021/3): its actions and KPIs then answer it.",
+               export=lambda finding: finding.area and
+               f"{finding.area.plan.slug}/{finding.area.number}"),
+        Column("responsible_officer", "Responsible officer", ("owner", "lead officer"), False,
+               26, "An officer's role title (or name). Empty: the plan area's officer.",
+               export=lambda finding: _role(finding.responsible_officer)),
+        Column("cited", "Where in the source", ("cited", "citation", "section"), False, 40,
+               "Required for a new finding: the document's section or page."),
+        Column("status", "Status", (), False, 14,
+               "Open, In progress, Done or Closed (closing needs the evidence).",
+               export=_label("status")),
+        Column("status_as_at", "Status as at", ("as at",), False, 14,
+               "The day a new status took effect. Empty: the day of the import. Never before "
+               "the source's date or the status already recorded.", number_format=DATE_FORMAT),
+        Column("evidence", "Evidence", (), False, 40, "What shows it is done or closed."),
+        Column("status_source", "Status source", ("where the status is known from",), False,
+               30, "Where a new status is known from.", export=_status_source),
+        Column("actions", "Actions", ("linked actions", "answered by"), False, 30,
+               "The actions that answer it, as plan/area number/ref (for example "
+               "send-written-statement-of-action/1/4), separated by ; or , (none ends them all).",
+               export=lambda finding: listed(
+                   action_key(link.action) for link in finding.open_action_links)),
+        Column("kpis", "KPIs", ("kpi codes", "linked kpis"), False, 20,
+               "The KPIs that show whether it worked, by code, separated by ; or , (none ends "
+               "them all).",
+               export=lambda finding: listed(link.kpi.code for link in finding.open_kpi_links)),
+        Column("since", "Links from", ("linked from",), False, 14,
+               "The day new links take effect and links no longer listed end. Empty: the day "
+               "of the import.", export=lambda finding: None, number_format=DATE_FORMAT),
     ),
 }
 # Headings a wide Actuals sheet may carry for people, which the import skips.
@@ -169,7 +244,10 @@ WIDE_REFERENCE_HEADINGS = {
 # fmt: on
 
 # The column that finds the header row: the first of each sheet.
-ANCHOR = {KPIS: "code", TARGETS: "kpi", ACTUALS: "kpi", BENCHMARKS: "kpi", ACTIONS: "description"}
+ANCHOR = {
+    KPIS: "code", TARGETS: "kpi", ACTUALS: "kpi", BENCHMARKS: "kpi", ACTIONS: "description",
+    FINDINGS: "source",
+}  # fmt: skip
 STATUS_HEADING = re.compile(r"^status( at .*)?$")
 
 

@@ -148,6 +148,7 @@ def describe_change(change: Change) -> dict:
     """A change as the preview shows it: each field's old value and new value."""
     names = {spec.key: spec.header for spec in COLUMNS[change.sheet]}
     names.setdefault("owner", "Owner")
+    names.setdefault("ended", "Link ends")
 
     def show(key, value):
         if key in _MONTH_FIELDS and isinstance(value, datetime.date):

@@ -12,13 +12,15 @@ from metrics.importer.cells import (
     read_choice,
     read_code,
     read_date,
+    read_list,
     read_text,
 )
-from metrics.importer.columns import ACTIONS, fold
+from metrics.importer.columns import ACTIONS, fold, listed
 from metrics.importer.errors import CellProblem
 from metrics.importer.layout import Sheet
 from metrics.importer.plan import Change, SheetSummary
 from metrics.importer.planning import Row, SheetPlanner, state_of
+from metrics.models import Kpi
 from priorities.models import Action, Plan, PriorityArea
 from priorities.services import STATE_FIELDS
 
@@ -45,6 +47,12 @@ class _Known:
             self.by_text[(action.area_id, fold(action.description))].append(action)
             if action.ref.isdigit():
                 self.next_ref[action.area_id] = max(self.next_ref[action.area_id], int(action.ref))
+        # The KPIs each action is meant to move, by code.
+        self.kpi_codes: dict[int, set[str]] = defaultdict(set)
+        moved = Kpi.actions.through.objects.values_list("action_id", "kpi__code")
+        for action_id, code in moved.order_by("action_id", "kpi__code"):
+            self.kpi_codes[action_id].add(code)
+            planner.remember("action kpi", action_id, code)
 
 
 # "STATUS AT 11/11/21": the day the sheet's statuses are known from.
@@ -84,12 +92,29 @@ class ActionsPlanner(SheetPlanner):
                 values["description"] = text
             self.remember("action", key, state_of(current))
             label = f"{plan.slug} area {area.number} action {ref}"
-            self._plan_action(row, summary, area, ref, current, values, label)
+            kpis = self._kpis(row, given, current, known)
+            self._plan_action(row, summary, area, ref, current, values, label, kpis)
+            if current is None and not row.rejected:
+                self.new_actions[(fold(plan.slug), area.number, ref.casefold())] = (area, ref)
 
-    def _plan_action(self, row, summary, area, ref, current, values, label) -> None:
+    def _kpis(self, row: Row, given: dict, current: Action | None, known: _Known):
+        """The KPIs the row says the action moves, if they differ: (new, old, codes)."""
+        if "kpis" not in given:
+            return None
+        names = row.read("kpis", given["kpis"], read_list)
+        kpis = [self.kpi(row, "kpis", name) for name in names or []]
+        if names is None or None in kpis:
+            return None
+        codes = sorted({kpi.code for kpi in kpis})
+        old = sorted(known.kpi_codes.get(current.pk, ())) if current else []
+        return None if codes == old else (listed(codes), listed(old), codes)
+
+    def _plan_action(self, row, summary, area, ref, current, values, label, kpis) -> None:
         if row.rejected:
             summary.rejected += 1
             return
+        links = {"kpis": kpis[0]} if kpis else {}
+        refs = {"kpis": kpis[2]} if kpis else {}
         if current is None:
             if not values.get("description"):
                 row.reject("description", f"Action {ref} is new: enter what will be done.")
@@ -98,10 +123,14 @@ class ActionsPlanner(SheetPlanner):
             values["status_as_at"] = self._dated(row, None)
             candidate = Action(area=area, ref=ref, **values)
             change = Change(
-                ACTIONS, row.number, label, Action, None, {"ref": ref, **values}, {}, {"area": area}
-            )
+                ACTIONS, row.number, label, Action, None, {"ref": ref, **values, **links}, {},
+                {"area": area, **refs},
+            )  # fmt: skip
         else:
             candidate, old = self.compare(current, values)
+            if kpis:
+                old["kpis"] = kpis[1]
+                values |= links
             if not old:
                 self.record(summary, None)
                 return
@@ -111,7 +140,7 @@ class ActionsPlanner(SheetPlanner):
                 old["status_as_at"] = current.status_as_at
             change = Change(
                 ACTIONS, row.number, label, Action, current.pk, {k: values[k] for k in old}, old,
-                {}, candidate,
+                refs, candidate,
             )  # fmt: skip
         self.validate(row, candidate, ["area", "owner"])
         if row.rejected:

@@ -5,16 +5,17 @@ import hashlib
 
 from django.utils import timezone
 
-from metrics.importer.columns import ACTIONS, ACTUALS, BENCHMARKS, KPIS, TARGETS
+from metrics.importer.columns import ACTIONS, ACTUALS, BENCHMARKS, FINDINGS, KPIS, TARGETS
 from metrics.importer.layout import Book
 from metrics.importer.plan import ImportPlan
 from metrics.importer.plan_actions import ActionsPlanner
 from metrics.importer.plan_actuals import ActualsPlanner
 from metrics.importer.plan_figures import FigurePlanner
+from metrics.importer.plan_findings import FindingsPlanner
 from metrics.importer.plan_kpis import KpiPlanner
 
 
-class Planner(KpiPlanner, FigurePlanner, ActualsPlanner, ActionsPlanner):
+class Planner(KpiPlanner, FigurePlanner, ActualsPlanner, ActionsPlanner, FindingsPlanner):
     def run(self) -> ImportPlan:
         for kind, sheet in self.book.sheets.items():
             summary = self.plan.sheets[kind]
@@ -32,6 +33,7 @@ class Planner(KpiPlanner, FigurePlanner, ActualsPlanner, ActionsPlanner):
             (ACTUALS, self.plan_actuals),
             (BENCHMARKS, self.plan_benchmarks),
             (ACTIONS, self.plan_actions),
+            (FINDINGS, self.plan_findings),
         ]
         for kind, step in steps:
             if kind in self.book.sheets:

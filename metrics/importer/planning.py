@@ -122,6 +122,9 @@ class SheetPlanner:
         self.planned: dict[str, Kpi] = dict(self.kpis)
         self.folded = {code.casefold(): code for code in self.kpis}
         self.rejected_codes: set[str] = set()
+        # Actions the Actions sheet adds, by (plan slug, area number, ref) folded, for the
+        # Findings sheet to link to: (area, ref).
+        self.new_actions: dict[tuple, tuple] = {}
         # Sheet title -> rows skipped as totals or averages, as the preview lists them.
         self.skipped: dict[str, list[str]] = defaultdict(list)
         self.officers: dict[str, Officer] = {}

@@ -8,6 +8,8 @@ changes.
 import io
 from decimal import Decimal
 
+from django.db.models import Prefetch
+from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
@@ -19,14 +21,32 @@ from metrics.importer.columns import (
     ACTUALS,
     BENCHMARKS,
     COLUMNS,
+    FINDINGS,
     INSTRUCTIONS,
     KPIS,
     SHEETS,
     TARGETS,
 )
 from metrics.importer.limits import BATCH
-from metrics.models import Actual, Benchmark, Kpi, Target
-from priorities.models import Action
+from metrics.importer.plan_findings import open_links
+from metrics.models import Actual, Benchmark, FindingKpi, Kpi, Target
+from priorities.models import Action, Finding, FindingAction, FindingStatus
+
+
+def _findings():
+    """The findings with their open links and latest dated status, in a few queries."""
+    links = open_links(timezone.localdate())
+    return Finding.objects.select_related(
+        "source", "area__plan", "responsible_officer"
+    ).prefetch_related(
+        Prefetch("action_links", FindingAction.objects.filter(links).select_related(
+            "action__area__plan"), to_attr="open_action_links"),
+        Prefetch("kpi_links", FindingKpi.objects.filter(links).select_related("kpi"),
+                 to_attr="open_kpi_links"),
+        Prefetch("statuses", FindingStatus.objects.order_by("-effective", "-pk")[:1],
+                 to_attr="latest_statuses"),
+    ).order_by("source__date", "source__slug", "ref")  # fmt: skip
+
 
 # What each sheet lists, in the order it lists them.
 _RECORDS = {
@@ -36,9 +56,12 @@ _RECORDS = {
     BENCHMARKS: lambda: Benchmark.objects.select_related("kpi").order_by(
         "kpi__code", "comparator", "period"
     ),
-    ACTIONS: lambda: Action.objects.select_related(
-        "area__plan", "area__responsible_officer", "owner"
-    ).order_by("area__plan__start", "area__plan__slug", "area__number", "ref"),
+    ACTIONS: lambda: (
+        Action.objects.select_related("area__plan", "area__responsible_officer", "owner")
+        .prefetch_related("kpis")
+        .order_by("area__plan__start", "area__plan__slug", "area__number", "ref")
+    ),
+    FINDINGS: _findings,
 }
 
 _INTRODUCTION = [
@@ -70,6 +93,21 @@ _INTRODUCTION = [
         "",
         "Actions are matched on plan, area number and Ref (or, with no Ref, on the "
         "action text within the area). The original delivery date is never changed.",
+    ),
+    (
+        "",
+        "Actions list the KPIs they are meant to move by code (PI.426; CSIP.01); none removes "
+        "them all.",
+    ),
+    (
+        "",
+        "Findings are matched on Source and Ref; a source (an inspection, review or committee "
+        "meeting) is added under Finding sources in the admin first. A new status is recorded "
+        "as at its Status as at day (empty: the day of the import), never before the source's "
+        "date or the status already recorded, and closing needs the evidence. The Actions and "
+        "KPIs cells list every link in force: links not listed end, and new ones begin, on the "
+        "Links from day (empty: the day of the import). Nothing is deleted, so earlier months "
+        "keep what they showed.",
     ),
     ("", "Months that are locked after a board meeting can only be changed with a reason."),
     (
@@ -141,6 +179,9 @@ def _instructions(sheet) -> None:
         ("Tolerance kind", ", ".join(Kpi.ToleranceKind.values)),
         ("Comparator", ", ".join(Benchmark.Comparator.labels)),
         ("Status", ", ".join(Action.Status.labels)),
+        ("Finding kind", ", ".join(Finding.Kind.labels)),
+        ("Grade", ", ".join(Finding.Grade.labels)),
+        ("Finding status", ", ".join(Finding.Status.labels)),
     ]
     for first, second in lines:
         cell = _cell(sheet, first)
