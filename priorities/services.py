@@ -79,12 +79,16 @@ def update_action(
             action.kpis.values_list("pk", flat=True)
         ):
             action.kpis.set(kpis)
-            moved_kpis = ", ".join(sorted(kpi.code for kpi in kpis)) or "none"
-            reason = "; ".join(filter(None, [reason, f"KPIs it moves: {moved_kpis}"]))
+            reason = "; ".join(filter(None, [reason, kpis_moved([kpi.code for kpi in kpis])]))
         action._change_reason = reason or None
         action._history_user = user
         action.save()
     return action
+
+
+def kpis_moved(codes: list[str]) -> str:
+    """How a change to the KPIs an action moves is named in its history."""
+    return f"KPIs it moves: {', '.join(sorted(codes)) or 'none'}"
 
 
 def record_status(

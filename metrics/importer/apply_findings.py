@@ -13,14 +13,13 @@ from metrics.importer.plan import Change
 from metrics.importer.plan_findings import STATUS_KEYS
 from metrics.models import FindingKpi
 from priorities.models import Action, Finding, FindingAction
-from priorities.services import record_finding_status
+from priorities.services import kpis_moved, record_finding_status
 
 
 def moves_kpis(action: Action, change: Change, reason: str) -> Action:
     """The action, its history reason naming the KPIs it now moves if the import sets them."""
     if "kpis" in change.values:
-        moved = change.values["kpis"] or "none"
-        action._change_reason = f"{reason}; KPIs it moves: {moved}"[:100]
+        action._change_reason = f"{reason}; {kpis_moved(change.refs['kpis'])}"[:100]
     return action
 
 

@@ -195,7 +195,7 @@ def test_the_kpis_column_on_actions_sets_the_kpis_an_action_moves_and_says_so_in
     importer.commit(data, user=user)
     assert set(action.kpis.all()) == {second, Kpi.objects.get(code="PI.426")}
     latest = Action.history.filter(id=action.pk).latest("history_date")
-    assert latest.history_change_reason == "Workbook import; KPIs it moves: CSIP.01; PI.426"
+    assert latest.history_change_reason == "Workbook import; KPIs it moves: CSIP.01, PI.426"
     assert latest.history_user == user
     importer.commit(xlsx({"Actions": [sheet, [area.plan.slug, 2, "1", None, "none"]]}))
     assert not action.kpis.exists()
