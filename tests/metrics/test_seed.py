@@ -170,3 +170,21 @@ def test_a_broken_fixture_loads_nothing(tmp_path):
     with pytest.raises(CommandError, match="2021-13"):
         seed("--file", str(path))
     assert counts() == dict.fromkeys(counts(), 0)
+
+
+def test_no_fixture_cites_a_source_by_seed_number():
+    # A reader cannot look up "seed 003": every citation names the council's document.
+    def strings(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                yield key
+                yield from strings(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from strings(value)
+        elif isinstance(node, str):
+            yield node
+
+    for path in sorted((Path(settings.BASE_DIR) / "fixtures").glob("*.json")):
+        cited = [text for text in strings(json.loads(path.read_text())) if "seed 0" in text.lower()]
+        assert not cited, (path.name, cited[:3])

@@ -127,7 +127,9 @@ def test_printed_board_pack_has_no_navigation_and_keeps_the_charts(live_server, 
         _wait_for_a_chart(page)
         assert page.locator(".app-chart-table").first.is_visible()  # the table prints open
         commentary = page.locator(".app-print-open .govuk-details__text").first
-        assert commentary.is_visible() and "Taken from seed 003" in commentary.inner_text()
+        assert commentary.is_visible() and "Taken from Quarterly Corporate Performance Report" in (
+            commentary.inner_text()
+        )
         page.emulate_media(media="screen")
         assert not commentary.is_visible()  # collapsed on screen
         page.emulate_media(media="print")

@@ -96,7 +96,7 @@ def test_the_area_page_shows_the_months_commentary_with_where_it_came_from(clien
     assert "Commentary for Q2 2021/22" in text(panel)
     assert "What is the data telling us" in panel
     assert "More children left care than entered it in Q2" in panel
-    assert "Taken from seed 003" in text(panel)
+    assert "Taken from Quarterly Corporate Performance Report Quarter 2 2021/22" in text(panel)
 
 
 def test_the_pack_shows_who_wrote_the_commentary_and_when(client, dudley):
