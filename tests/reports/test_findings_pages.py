@@ -2,8 +2,10 @@
 
 import datetime
 from decimal import Decimal
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
 from metrics.models import Actual, FindingKpi, Kpi
@@ -15,6 +17,7 @@ from priorities.models import (
     FindingAction,
     FindingSource,
     FindingStatus,
+    Plan,
 )
 from reports.findings import Slippage
 from tests.factories import (
@@ -479,3 +482,15 @@ def test_finding_page_runs_a_fixed_number_of_queries(
     assert response.status_code == 200
     html = response.content.decode()
     assert html.count('id="difference-') >= 5 and html.count('id="action-') >= 5
+
+
+def test_the_written_statement_of_action_reads_the_councils_totals(reader):
+    """Its 14 areas as findings: at November 2021, 114 actions completed and 18 in progress."""
+    call_command("seed", stdout=StringIO())
+    plan = Plan.objects.get(slug="send-written-statement-of-action")
+    source = FindingSourceFactory(title="SEND joint area inspection", date=D(2019, 10, 11))
+    for area in plan.areas.all():
+        FindingFactory(source=source, ref=f"W{area.number}", kind="weakness", text="", area=area)
+    html = _page(reader, "findings", period="2021-11")
+    counts = text(element(html, f"source-{source.pk}"))
+    assert "Actions answering them 114 completed, 18 in progress, 0 not started;" in counts
