@@ -1,10 +1,12 @@
 from django.urls import path
 
-from reports import views
+from reports import findings_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("areas/<int:pk>/", views.area_detail, name="area-detail"),
     path("pack/", views.board_pack, name="board-pack"),
     path("kpis/<int:pk>/", views.kpi_detail, name="kpi-detail"),
+    path("findings/", findings_views.findings_register, name="findings"),
+    path("findings/<int:pk>/", findings_views.finding_detail, name="finding-detail"),
 ]
