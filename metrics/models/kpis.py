@@ -137,6 +137,7 @@ class Kpi(models.Model):
     class Frequency(models.TextChoices):
         MONTHLY = "monthly", "Monthly"
         QUARTERLY = "quarterly", "Quarterly"
+        ANNUAL = "annual", "Annual"
 
     # Unique through the kpi_code_unique_ignoring_case constraint, which says so in words.
     code = models.CharField(
@@ -161,6 +162,13 @@ class Kpi(models.Model):
     decimal_places = models.PositiveSmallIntegerField(default=1)
     frequency = models.CharField(
         max_length=10, choices=Frequency.choices, default=Frequency.MONTHLY
+    )
+    year_ends = models.PositiveSmallIntegerField(
+        "year ends in month",
+        default=3,
+        choices=[(month, datetime.date(2000, month, 1).strftime("%B")) for month in range(1, 13)],
+        help_text="Annual KPIs only: the month their year ends (March for the financial year, "
+        "August for the school year). Their figure is recorded in that month.",
     )
     owner = models.ForeignKey(
         Officer, on_delete=models.PROTECT, null=True, blank=True, related_name="kpis"
@@ -477,6 +485,12 @@ class Actual(models.Model):
     issues_and_risks = models.TextField("what are the issues and risks", blank=True)
     evidence_of_impact = models.TextField("what evidence shows the actions are working", blank=True)
     source = models.CharField(max_length=300, blank=True)
+    note = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="A footnote to this figure, shown beside it and never part of the number, "
+        "e.g. why the establishment rose that month.",
+    )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
