@@ -518,10 +518,18 @@ class ActionWithKpisAdmin(ActionAdmin):
     form = ActionKpisForm
 
 
+class FindingKpiForm(forms.ModelForm):
+    class Meta:
+        model = FindingKpi
+        fields = ["kpi", "since", "ended"]
+        labels = {"kpi": "KPI"}
+
+
 class FindingKpiInline(DatedLinkInline):
     model = FindingKpi
+    form = FindingKpiForm
     fields = ["kpi", "since", "ended"]
-    autocomplete_fields = ["kpi"]
+    raw_id_fields = ["kpi"]
     verbose_name_plural = (
         "KPIs showing the difference (to stop one, give the day it ended: do not delete it)"
     )

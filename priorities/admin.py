@@ -277,10 +277,10 @@ class FindingSourceAdmin(SimpleHistoryAdmin):
 
 class FindingForm(VersionedForm):
     status_effective = forms.DateField(
-        label="Status as at",
+        label="A new status takes effect on",
         required=False,
-        help_text="The day this status took effect. Empty for today. Earlier months keep the "
-        "status they had; for a new finding, give its source's date to show it from then.",
+        help_text="Empty for today. Earlier months keep the status they had; for a new "
+        "finding, give its source's date to show it from then.",
     )
     status_source = forms.CharField(
         label="Where the status is known from",
@@ -335,9 +335,13 @@ class FindingStatusInline(admin.TabularInline):
         return False
 
 
-class DatedLinkInline(admin.TabularInline):
+class DatedLinkInline(admin.StackedInline):
     """Links that hold from a day on. A link that stops applying is ended, not deleted,
-    so earlier months keep showing it; delete only a link made in error."""
+    so earlier months keep showing it; delete only a link made in error.
+
+    Stacked, not tabular, and raw ids, not autocompletes: each field then has its own
+    label, which an empty autocomplete or a table cell lacks.
+    """
 
     extra = 0
     classes = ["dated-links"]
@@ -349,7 +353,7 @@ class DatedLinkInline(admin.TabularInline):
 class FindingActionInline(DatedLinkInline):
     model = FindingAction
     fields = ["action", "since", "ended"]
-    autocomplete_fields = ["action"]
+    raw_id_fields = ["action"]
     verbose_name_plural = (
         "actions answering the finding (to stop one, give the day it ended: do not delete it)"
     )
@@ -387,8 +391,18 @@ class FindingAdmin(VersionedAdmin):
         "ref", "title", "text", "required_outcomes", "cited", "source__title", "area__title",
     ]  # fmt: skip
     list_select_related = ["source", "responsible_officer", "area__responsible_officer"]
-    autocomplete_fields = ["source", "area", "responsible_officer"]
+    # Plain lists, not autocompletes: an empty autocomplete has no accessible name.
     inlines = [FindingStatusInline, FindingActionInline]
+    fieldsets = [
+        (None, {"fields": [
+            "source", "ref", "kind", "grade", "title", "text", "required_outcomes", "area",
+            "responsible_officer", "cited",
+        ]}),
+        ("Status", {"fields": [
+            "status", "evidence", "status_as_at", "status_effective", "status_source",
+        ]}),
+        ("This change", {"fields": ["change_reason", "seen_version", "version"]}),
+    ]  # fmt: skip
     # Saved as they are; status and evidence are dated through the service.
     described = [name for name in FindingForm.Meta.fields if name not in {"status", "evidence"}]
 
