@@ -344,7 +344,6 @@ class DatedLinkInline(admin.StackedInline):
     """
 
     extra = 0
-    classes = ["dated-links"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).order_by("since", "pk")
@@ -391,7 +390,8 @@ class FindingAdmin(VersionedAdmin):
         "ref", "title", "text", "required_outcomes", "cited", "source__title", "area__title",
     ]  # fmt: skip
     list_select_related = ["source", "responsible_officer", "area__responsible_officer"]
-    # Plain lists, not autocompletes: an empty autocomplete has no accessible name.
+    # Source, area and officer are plain lists, not autocompletes: an empty
+    # autocomplete has no accessible name.
     inlines = [FindingStatusInline, FindingActionInline]
     fieldsets = [
         (None, {"fields": [
