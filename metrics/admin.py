@@ -1,20 +1,29 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from metrics import importer, services
 from metrics.forms import FigureField
-from metrics.models import Actual, Benchmark, ImportRun, Kpi, PeriodLock, Target
+from metrics.models import Actual, Benchmark, FindingKpi, ImportRun, Kpi, PeriodLock, Target
 from priorities import roles
-from priorities.admin import VersionedAdmin, VersionedForm
+from priorities.admin import (
+    ActionAdmin,
+    ActionForm,
+    DatedLinkInline,
+    FindingAdmin,
+    VersionedAdmin,
+    VersionedForm,
+)
+from priorities.models import Action, Finding
 
 
 def _check_figures(form: forms.ModelForm, names: list[str]) -> None:
@@ -144,7 +153,31 @@ class KpiAdmin(SimpleHistoryAdmin):
     search_fields = ["code", "title", "definition", "owner__role_title"]
     list_select_related = ["owner"]
     autocomplete_fields = ["owner", "areas"]
+    # Links to actions are made on each action's page, through the service that records them.
+    exclude = ["actions"]
+    readonly_fields = ["linked_actions"]
     inlines = [TargetInline, BenchmarkInline]
+
+    @admin.display(description="actions meant to move it")
+    def linked_actions(self, obj: Kpi) -> str:
+        if obj is None or obj.pk is None:
+            return "None yet: choose the KPIs on an action's page."
+        actions = obj.actions.select_related("area__plan").order_by("area__plan", "ref")
+        return (
+            format_html_join(
+                "",
+                '<p><a href="{}">{}</a> {}</p>',
+                (
+                    (
+                        reverse("admin:priorities_action_change", args=[a.pk]),
+                        a.ref,
+                        a.description[:80],
+                    )
+                    for a in actions
+                ),
+            )
+            or "None: choose the KPIs on an action's page."
+        )
 
     # Workbook import: upload, preview, confirm or cancel; and the template.
 
@@ -457,3 +490,54 @@ class ImportRunAdmin(admin.ModelAdmin):
     @admin.display(description="warnings")
     def warning_report(self, obj: ImportRun) -> str:
         return self._issues((obj.report or {}).get("warnings", []))
+
+
+# Links that cross the apps: priorities knows nothing of KPIs, so the KPI side is added here.
+
+
+class ActionKpisForm(ActionForm):
+    kpis = forms.ModelMultipleChoiceField(
+        Kpi.objects.all(),
+        required=False,
+        label="KPIs it is meant to move",
+        widget=FilteredSelectMultiple("KPIs", is_stacked=False),
+        help_text="Beside its area's KPIs. The change is recorded in the action's history.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["kpis"].initial = list(self.instance.kpis.all())
+
+
+admin.site.unregister(Action)
+
+
+@admin.register(Action)
+class ActionWithKpisAdmin(ActionAdmin):
+    form = ActionKpisForm
+
+
+class FindingKpiForm(forms.ModelForm):
+    class Meta:
+        model = FindingKpi
+        fields = ["kpi", "since", "ended"]
+        labels = {"kpi": "KPI"}
+
+
+class FindingKpiInline(DatedLinkInline):
+    model = FindingKpi
+    form = FindingKpiForm
+    fields = ["kpi", "since", "ended"]
+    raw_id_fields = ["kpi"]
+    verbose_name_plural = (
+        "KPIs showing the difference (to stop one, give the day it ended: do not delete it)"
+    )
+
+
+admin.site.unregister(Finding)
+
+
+@admin.register(Finding)
+class FindingWithKpisAdmin(FindingAdmin):
+    inlines = [*FindingAdmin.inlines, FindingKpiInline]

@@ -156,11 +156,14 @@ def update_finding(
     as_at: datetime.date | None = None,
     source: str = "",
     why: str = "",
+    **fields,
 ) -> Finding:
     """Change a finding's status and evidence as taking effect ``as_at`` (default today).
 
-    Analysts and administrators only; a stale edit is refused as for actions.
-    Raises StaleFinding, PermissionDenied or ValidationError (by field).
+    ``fields`` are its other fields to change (title, text, officer...),
+    saved in the same version. Analysts and administrators only; a stale
+    edit is refused as for actions. Raises StaleFinding, PermissionDenied or
+    ValidationError (by field).
     """
     with transaction.atomic():
         finding = Finding.objects.select_for_update(of=("self",)).select_related("source")
@@ -169,6 +172,10 @@ def update_finding(
             raise PermissionDenied(FINDINGS_WRITTEN_BY_ANALYSTS)
         if finding.version != expected_version:
             raise StaleFinding(finding)
+        for name, value in fields.items():
+            setattr(finding, name, value)
+        # Checked before the status, which is judged against the (new) source's date.
+        finding.full_clean(exclude=["version", "status", "evidence"])
         if (status, evidence.strip()) != (finding.status, finding.evidence):
             record_finding_status(
                 finding, status=status, evidence=evidence, as_at=as_at, user=user, source=source

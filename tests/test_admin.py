@@ -7,7 +7,14 @@ from django.contrib import admin
 from django.urls import reverse
 
 from metrics.models import ImportRun, PeriodLock
-from tests.factories import ActionFactory, ActualFactory, BenchmarkFactory, TargetFactory
+from tests.factories import (
+    ActionFactory,
+    ActualFactory,
+    BenchmarkFactory,
+    FindingActionFactory,
+    FindingKpiFactory,
+    TargetFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -39,12 +46,15 @@ def test_every_data_model_is_in_the_admin():
         "Benchmark",
         "PeriodLock",
         "ImportRun",
+        "FindingSource",
+        "Finding",
     }
 
 
 @pytest.mark.parametrize("model", DATA_MODELS, ids=lambda m: m.__name__)
 def test_analyst_can_list_search_and_open_every_model(client, analyst, model):
-    ActionFactory()
+    FindingActionFactory(finding__title="MASH thresholds are not consistently applied")
+    FindingKpiFactory()
     TargetFactory()
     ActualFactory(numerator=30, denominator=38, value="78.9")
     BenchmarkFactory()
