@@ -243,7 +243,7 @@ def test_register_with_no_findings(reader):
 def test_finding_page_shows_its_record_as_it_stood(reader, scene):
     page = text(_page(reader, "finding-detail", scene.pk, period="2021-11"))
     assert "Too many assessments take longer than they should." in page
-    assert "Ofsted ILACS report, 2018: What needs to improve, point 1" in page
+    assert "What needs to improve, point 1" in page
     assert "Head of Assessment" in page
     assert "Status on 30 November 2021: In progress" in page
     assert "1 Jun 2021 In progress" in page
