@@ -12,7 +12,17 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from metrics import periods
-from metrics.models import Actual, Benchmark, FindingKpi, Kpi, Target
+from metrics.models import (
+    Actual,
+    Benchmark,
+    DefinitionChange,
+    FindingKpi,
+    Kpi,
+    KpiFormula,
+    Scorecard,
+    ScorecardRow,
+    Target,
+)
 from priorities.models import (
     UPGRADE_SOURCE,
     Action,
@@ -144,6 +154,11 @@ def load_plan_data(data: dict, report: LoadReport | None = None) -> LoadReport:
         load.plan(plan_row)
     for kpi_row in data.get("kpis", []):
         load.kpi(kpi_row)
+    for kpi_row in data.get("kpis", []):
+        # Once every KPI is there: a calculation may name a KPI listed after it.
+        load.calculation(kpi_row)
+    for scorecard_row in data.get("scorecards", []):
+        load.scorecard(scorecard_row)
     for source_row in data.get("sources", []):
         load.source(source_row)
     for finding_row in data.get("findings", []):
@@ -243,6 +258,7 @@ class _Load:
                 "tolerance_kind": row.get("tolerance_kind") or Kpi.ToleranceKind.ABSOLUTE,
                 "decimal_places": row.get("decimal_places", 1),
                 "frequency": row.get("frequency") or Kpi.Frequency.MONTHLY,
+                "year_ends": row.get("year_ends") or 3,
                 "owner": self.officer(row.get("owner"), where),
                 "numerator_label": row.get("numerator_label", ""),
                 "denominator_label": row.get("denominator_label", ""),
@@ -276,7 +292,7 @@ class _Load:
                 Actual,
                 {"kpi": kpi, "period": _month(actual["period"])},
                 {name: _decimal(actual.get(name)) for name in ("value", "numerator", "denominator")}
-                | {name: actual.get(name, "") for name in (*Actual.COMMENTARY, "source")},
+                | {name: actual.get(name, "") for name in (*Actual.COMMENTARY, "source", "note")},
             )
         for benchmark in row.get("benchmarks", []):
             _get_or_create(
@@ -368,3 +384,54 @@ class _Load:
             finding._change_reason = f"Status as at {dated['as_at']}"
             finding.save()
             self.report.count(FindingStatus, created=True)
+
+    def calculation(self, row: dict) -> None:
+        where = f"KPI {row['code']}"
+        kpi = self.find_kpi(row["code"], where)
+        if formula := row.get("formula"):
+            _get_or_create(
+                self.report,
+                f"{where} calculation",
+                KpiFormula,
+                {"kpi": kpi},
+                {
+                    "kind": formula["kind"],
+                    "first": self.find_kpi(formula["first"], where),
+                    "second": self.find_kpi(formula["second"], where),
+                },
+            )
+        for change in row.get("definition_changes", []):
+            _get_or_create(
+                self.report,
+                f"{where} definition change from {change['from']}",
+                DefinitionChange,
+                {"kpi": kpi, "starts": _month(change["from"])},
+                {
+                    "old_definition": change["old"],
+                    "new_definition": change["new"],
+                    "source": change.get("source", ""),
+                },
+            )
+
+    def scorecard(self, row: dict) -> None:
+        where = f"scorecard {row['slug']}"
+        scorecard = _get_or_create(
+            self.report,
+            where,
+            Scorecard,
+            {"slug": row["slug"]},
+            {name: row.get(name, "") for name in ("title", "description", "source")}
+            | {
+                "columns": row.get("columns") or Scorecard.Columns.MONTHLY,
+                "periods": row.get("periods") or 6,
+                "as_at": _month(row.get("as_at")),
+            },
+        )
+        for position, line in enumerate(row.get("rows", []), start=1):
+            _get_or_create(
+                self.report,
+                f"{where} row {line['kpi']}",
+                ScorecardRow,
+                {"scorecard": scorecard, "kpi": self.find_kpi(line["kpi"], where)},
+                {"group": line.get("group", ""), "position": position},
+            )

@@ -1,5 +1,6 @@
 """Calculated KPIs: a KPI worked out from two others, and the months its definition changed."""
 
+import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
@@ -106,6 +107,19 @@ class DefinitionChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kpi.code}: definition changed from {periods.month_label(self.starts)}"
+
+    @staticmethod
+    def between(
+        changes: "list[DefinitionChange]", earlier: datetime.date, later: datetime.date
+    ) -> "DefinitionChange | None":
+        """The change that falls between two periods (after ``earlier``, by ``later``), if any.
+
+        The one rule for a break in a series: figures either side of it are
+        never compared (direction, trajectory) or joined (charts).
+        ``changes`` are the KPI's, e.g. prefetched ``kpi.definition_changes``.
+        """
+        low, high = sorted((earlier, later))
+        return next((change for change in changes if low < change.starts <= high), None)
 
     def clean(self) -> None:
         if self.starts and (problem := periods.month_problem(self.starts)):
