@@ -100,6 +100,17 @@ class KpiQuerySet(models.QuerySet):
             )
         )
 
+    def with_linked_actions(self, on: datetime.date) -> "KpiQuerySet":
+        """Prefetch, as ``linked_actions``, the actions meant to move each KPI as they stood
+        on ``on`` (``Action.objects.as_at``). One query."""
+        return self.prefetch_related(
+            Prefetch(
+                "actions",
+                queryset=Action.objects.as_at(on).select_related("area"),
+                to_attr="linked_actions",
+            )
+        )
+
     def with_history(self) -> "KpiQuerySet":
         """Each KPI's whole history: every figure, target step and benchmark, in order.
 
