@@ -15,16 +15,18 @@ from reports import charts
 
 
 def action_ref(action: Action, area: PriorityArea | None = None) -> str:
-    """The plan's reference for an action, with its area's number: "2.14"."""
+    """The plan's reference for an action, with its area's number: "2.14".
+
+    A plan whose references already carry the area's number (the SEND
+    Written Statement of Action's "11.9") keeps them as they are.
+    """
     area = area or action.area
-    return f"{area.number}.{action.ref}"
+    prefix = f"{area.number}."
+    return action.ref if action.ref.startswith(prefix) else f"{prefix}{action.ref}"
 
 
 def ref_key(action: Action) -> tuple:
-    """Natural order for references: 2 before 10."""
-    return tuple(
-        (0, int(part), "") if part.isdigit() else (1, 0, part) for part in action.ref.split(".")
-    )
+    return action.ref_key
 
 
 def completed_marks(

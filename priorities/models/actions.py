@@ -195,6 +195,13 @@ class Action(models.Model):
         return f"Delivery date moved from {_day(before)} to {_day(new_date)}: {why.strip()}"
 
     @property
+    def ref_key(self) -> tuple:
+        """Natural order for references: 2 before 10, 1.2 before 1.10."""
+        return tuple(
+            (0, int(part), "") if part.isdigit() else (1, 0, part) for part in self.ref.split(".")
+        )
+
+    @property
     def due_date(self) -> datetime.date | None:
         return self.current_delivery_date or self.original_delivery_date
 
