@@ -1,8 +1,14 @@
 from django import forms
 
 from metrics.forms import DayField
+from metrics.models import Kpi
 from priorities.models import Action
 from priorities.services import DATE_MOVED_WITHOUT_REASON
+
+
+class KpiChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, kpi: Kpi) -> str:
+        return f"{kpi.code} {kpi.title}"
 
 
 class ActionUpdateForm(forms.Form):
@@ -31,11 +37,21 @@ class ActionUpdateForm(forms.Form):
     evidence_of_impact = forms.CharField(
         label="Evidence of impact", required=False, widget=forms.Textarea
     )
+    kpis = KpiChoiceField(
+        label="KPIs this action is meant to move",
+        queryset=Kpi.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Their charts mark this action when it is completed. "
+        "Leave all unticked if it is meant to move none in particular: the charts of its "
+        "area's KPIs then mark it.",
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
     def __init__(self, *args, action: Action, today, **kwargs):
         super().__init__(*args, **kwargs)
         self.action, self.today = action, today
+        self.fields["kpis"].queryset = Kpi.objects.offered_for(action).order_by("code")
 
     def clean(self):
         data = super().clean()

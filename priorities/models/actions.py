@@ -205,12 +205,6 @@ class Action(models.Model):
     def due_date(self) -> datetime.date | None:
         return self.current_delivery_date or self.original_delivery_date
 
-    @property
-    def slippage_days(self) -> int:
-        if self.original_delivery_date and self.current_delivery_date:
-            return (self.current_delivery_date - self.original_delivery_date).days
-        return 0
-
     def slippage_months(self, state: ActionState | None = None) -> int:
         """Whole months from the original delivery date to the current (``periods.whole_months``).
 
