@@ -1,9 +1,23 @@
 from django import forms
+from django.db.models import Q
 
 from metrics.forms import DayField
 from metrics.models import Kpi
 from priorities.models import Action
 from priorities.services import DATE_MOVED_WITHOUT_REASON
+
+# Up to this many KPIs in all, an action's page offers every one; beyond it, its plan's.
+FEW_KPIS = 25
+
+
+def kpis_offered(action: Action):
+    """The KPIs an action's owner may say it moves: every KPI if there are few, else its
+    plan's; and always those it already moves, so saving the page never drops one."""
+    kpis = Kpi.objects.order_by("code")
+    if kpis.count() > FEW_KPIS:
+        plan = action.area.plan_id
+        return kpis.filter(Q(areas__plan=plan) | Q(actions=action)).distinct()
+    return kpis
 
 
 class KpiChoiceField(forms.ModelMultipleChoiceField):
@@ -51,7 +65,7 @@ class ActionUpdateForm(forms.Form):
     def __init__(self, *args, action: Action, today, **kwargs):
         super().__init__(*args, **kwargs)
         self.action, self.today = action, today
-        self.fields["kpis"].queryset = Kpi.objects.offered_for(action).order_by("code")
+        self.fields["kpis"].queryset = kpis_offered(action)
 
     def clean(self):
         data = super().clean()

@@ -10,6 +10,7 @@ import datetime
 from dataclasses import dataclass
 from functools import cached_property
 
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -75,8 +76,12 @@ def choose_plan(raw: str | None, plans: list[Plan]) -> Plan:
     raise Http404(f"There is no plan {pk}.")
 
 
-def months_with_data(plan: Plan) -> list[datetime.date]:
-    """Every month in which any of the plan's KPIs has a figure, oldest first. One query."""
+def months_with_data(plan: Plan | QuerySet) -> list[datetime.date]:
+    """Every month in which any of the plan's KPIs has a figure, oldest first. One query.
+
+    ``plan`` may be a subquery giving the plan's id, so a page can choose its
+    month before it reads the area it shows.
+    """
     return list(
         Actual.objects.filter(kpi__areas__plan=plan)
         .shown_on_board()
@@ -489,8 +494,8 @@ def area_report(
 ) -> AreaReport:
     """An area from its KPIs and its actions; no queries.
 
-    The area comes ``with_action_counts``, the KPIs ``with_history()`` and
-    ``with_linked_actions``, all read on the day ``actions_judged_on`` gives.
+    The area comes ``with_action_counts``, the KPIs ``with_history()`` with
+    ``board_actions.linked_actions``, all read on the day ``actions_judged_on`` gives.
     The roll-up is ``rag.roll_up`` over the KPIs' statuses and the area's
     overdue actions, counted as ``summarise_plan`` counts them, so it agrees
     with the overview.

@@ -7,7 +7,7 @@ The rules (status as it stood, overdue, slippage, what is counted) live on
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 
 from metrics.models import Kpi
 from priorities.models import Action, ActionState, PriorityArea
@@ -45,13 +45,22 @@ def completed_marks(
     return marks
 
 
+def linked_actions(on: datetime.date) -> Prefetch:
+    """For a KPI queryset: the actions meant to move each KPI, as they stood on ``on``,
+    in ``linked_actions``. One query."""
+    return Prefetch(
+        "actions",
+        queryset=Action.objects.as_at(on).select_related("area"),
+        to_attr="linked_actions",
+    )
+
+
 def kpi_marks(
     kpi: Kpi, area_actions: list[Action], on: datetime.date, area: PriorityArea | None = None
 ) -> list[charts.ActionMark]:
     """The actions a KPI's chart marks: those linked to it, else (none linked) its area's.
 
-    ``kpi`` comes with ``linked_actions`` (``Kpi.objects.with_linked_actions``)
-    fetched as they stood on ``on``.
+    ``kpi`` comes with ``linked_actions`` (prefetched with ``linked_actions(on)``).
     """
     linked = kpi.linked_actions
     if linked:

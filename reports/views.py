@@ -119,7 +119,10 @@ def area_detail(request: HttpRequest, pk: int) -> HttpResponse:
         report = board.area_report(
             area,
             list(
-                Kpi.objects.for_area(area).order_by("code").with_history().with_linked_actions(on)
+                Kpi.objects.for_area(area)
+                .order_by("code")
+                .with_history()
+                .prefetch_related(board_actions.linked_actions(on))
             ),
             list(area.actions.select_related("owner").as_at(on)),
             choice.period,
@@ -166,7 +169,12 @@ def board_pack(request: HttpRequest) -> HttpResponse:
         .with_action_counts(on)
         .order_by("number")
     )
-    kpis = list(Kpi.objects.for_plan(plan).order_by("code").with_history().with_linked_actions(on))
+    kpis = list(
+        Kpi.objects.for_plan(plan)
+        .order_by("code")
+        .with_history()
+        .prefetch_related(board_actions.linked_actions(on))
+    )
     actions: dict[int, list[Action]] = {area.pk: [] for area in areas}
     for action in Action.objects.filter(area__plan=plan).select_related("owner").as_at(on):
         actions[action.area_id].append(action)

@@ -58,19 +58,7 @@ def _in_service_years(field: str) -> Q:
     return Q(**{f"{field}__range": (periods.first_period(), periods.last_period())})
 
 
-# Up to this many KPIs in all, an action's page offers every one; beyond it, its plan's.
-FEW_KPIS = 25
-
-
 class KpiQuerySet(models.QuerySet):
-    def offered_for(self, action: Action) -> "KpiQuerySet":
-        """The KPIs an action's owner may say it moves: every KPI if there are few, else its
-        plan's; and always those it already moves, so saving the page never drops one."""
-        if self.count() > FEW_KPIS:
-            plan = action.area.plan_id
-            return self.filter(Q(areas__plan=plan) | Q(actions=action)).distinct()
-        return self
-
     def for_plan(self, plan: Plan) -> "KpiQuerySet":
         return self.filter(areas__plan=plan).distinct()
 
@@ -109,17 +97,6 @@ class KpiQuerySet(models.QuerySet):
                 ),
                 Prefetch("actuals", queryset=actuals, to_attr="recent_actuals"),
                 Prefetch("areas", queryset=PriorityArea.objects.select_related("plan")),
-            )
-        )
-
-    def with_linked_actions(self, on: datetime.date) -> "KpiQuerySet":
-        """Prefetch, as ``linked_actions``, the actions meant to move each KPI as they stood
-        on ``on`` (``Action.objects.as_at``). One query."""
-        return self.prefetch_related(
-            Prefetch(
-                "actions",
-                queryset=Action.objects.as_at(on).select_related("area"),
-                to_attr="linked_actions",
             )
         )
 
