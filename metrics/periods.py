@@ -5,6 +5,7 @@ stored on the last month of its quarter. The financial year runs April to
 March, so Q1 is April to June and "2021/22" starts in April 2021.
 """
 
+import calendar
 import datetime
 import re
 
@@ -56,6 +57,21 @@ def add_months(period: datetime.date, months: int) -> datetime.date:
 def months_between(start: datetime.date, end: datetime.date) -> int:
     """Whole months from start's month to end's month (negative if end is earlier)."""
     return (end.year - start.year) * 12 + end.month - start.month
+
+
+def whole_months(start: datetime.date, end: datetime.date) -> int:
+    """Whole calendar months from one day to another (negative if end is earlier).
+
+    A month-end lands on the next month-end: 31 Jan to 28 Feb is one month,
+    as a plan's month-only dates (which mean the month's end) should read.
+    """
+    if end < start:
+        return -whole_months(end, start)
+    months = months_between(start, end)
+    month_end = end.day == calendar.monthrange(end.year, end.month)[1]
+    if end.day < start.day and not month_end:
+        months -= 1
+    return months
 
 
 def month_range(start: datetime.date, end: datetime.date, step: int = 1) -> list[datetime.date]:

@@ -119,22 +119,31 @@ class PlanSummary:
     rows: list[KpiRow]
     rollup: rag.Rollup
 
+    @property
+    def action_counts(self) -> dict[str, int]:
+        """The plan's action counts: its areas' summed (an action is in one area)."""
+        totals: dict[str, int] = {}
+        for summary in self.areas:
+            for key, count in summary.area.action_counts.items():
+                totals[key] = totals.get(key, 0) + count
+        return totals
+
 
 def summarise_plan(
     plan: Plan, period: datetime.date, *, today: datetime.date | None = None
 ) -> PlanSummary:
     """The plan's KPIs for a period, rolled up by priority area and for the whole plan.
 
-    Each area takes the worst RAG of its KPIs and counts the actions overdue
-    on the day ``actions_judged_on`` gives; the plan rolls up every KPI once
-    and every overdue action. Five queries.
+    Each area takes the worst RAG of its KPIs and counts its actions by status
+    and overdue on the day ``actions_judged_on`` gives; the plan rolls up
+    every KPI once and every overdue action. Five queries.
     """
     today = today or timezone.localdate()
     rows = for_board(Kpi.objects.for_plan(plan).order_by("code"), period, today=today)
     areas = list(
         PriorityArea.objects.filter(plan=plan)
         .select_related("responsible_officer")
-        .with_overdue_actions(actions_judged_on(period, today))
+        .with_action_counts(actions_judged_on(period, today))
         .order_by("number")
     )
     by_area: dict[int, list[KpiRow]] = {area.pk: [] for area in areas}

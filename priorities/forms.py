@@ -1,8 +1,28 @@
 from django import forms
+from django.db.models import Q
 
 from metrics.forms import DayField
+from metrics.models import Kpi
 from priorities.models import Action
 from priorities.services import DATE_MOVED_WITHOUT_REASON
+
+# Up to this many KPIs in all, an action's page offers every one; beyond it, its plan's.
+FEW_KPIS = 25
+
+
+def kpis_offered(action: Action):
+    """The KPIs an action's owner may say it moves: every KPI if there are few, else its
+    plan's; and always those it already moves, so saving the page never drops one."""
+    kpis = Kpi.objects.order_by("code")
+    if kpis.count() > FEW_KPIS:
+        plan = action.area.plan_id
+        return kpis.filter(Q(areas__plan=plan) | Q(actions=action)).distinct()
+    return kpis
+
+
+class KpiChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, kpi: Kpi) -> str:
+        return f"{kpi.code} {kpi.title}"
 
 
 class ActionUpdateForm(forms.Form):
@@ -31,11 +51,21 @@ class ActionUpdateForm(forms.Form):
     evidence_of_impact = forms.CharField(
         label="Evidence of impact", required=False, widget=forms.Textarea
     )
+    kpis = KpiChoiceField(
+        label="KPIs this action is meant to move",
+        queryset=Kpi.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Their charts mark this action when it is completed. "
+        "Leave all unticked if it is meant to move none in particular: the charts of its "
+        "area's KPIs then mark it.",
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
     def __init__(self, *args, action: Action, today, **kwargs):
         super().__init__(*args, **kwargs)
         self.action, self.today = action, today
+        self.fields["kpis"].queryset = kpis_offered(action)
 
     def clean(self):
         data = super().clean()

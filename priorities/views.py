@@ -35,6 +35,7 @@ def action_update(request: HttpRequest, pk: int) -> HttpResponse:
                     user=request.user,
                     expected_version=data["version"],
                     why=data["date_change_reason"],
+                    kpis=list(data["kpis"]),
                     **{name: data[name] for name in UPDATED},
                 )
             except services.StaleAction as stale:
@@ -48,7 +49,10 @@ def action_update(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("action-update", pk=action.pk)
     else:
         form = ActionUpdateForm(
-            initial={name: getattr(action, name) for name in [*UPDATED, "version"]},
+            initial={
+                **{name: getattr(action, name) for name in [*UPDATED, "version"]},
+                "kpis": list(action.kpis.all()),
+            },
             action=action,
             today=today,
         )

@@ -10,14 +10,16 @@ import datetime
 from dataclasses import dataclass
 from functools import cached_property
 
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from metrics import display, periods, rag
 from metrics.models import Actual, Kpi
 from metrics.summary import KpiRow, PlanSummary, actions_judged_on, kpi_row
-from priorities.models import Action, ActionState, Plan, PriorityArea
+from priorities.models import Action, Plan, PriorityArea
 from reports import chart_table, charts
+from reports.board_actions import ActionLine, action_lines, kpi_marks, ref_key
 
 # Worst first, for sorting a column of statuses: the ones a board asks about
 # lead, a met target comes last. Display order only; rag decides the status.
@@ -74,8 +76,12 @@ def choose_plan(raw: str | None, plans: list[Plan]) -> Plan:
     raise Http404(f"There is no plan {pk}.")
 
 
-def months_with_data(plan: Plan) -> list[datetime.date]:
-    """Every month in which any of the plan's KPIs has a figure, oldest first. One query."""
+def months_with_data(plan: Plan | QuerySet) -> list[datetime.date]:
+    """Every month in which any of the plan's KPIs has a figure, oldest first. One query.
+
+    ``plan`` may be a subquery giving the plan's id, so a page can choose its
+    month before it reads the area it shows.
+    """
     return list(
         Actual.objects.filter(kpi__areas__plan=plan)
         .shown_on_board()
@@ -280,19 +286,6 @@ def direction_text(row: KpiRow) -> str:
 # Charts ----------------------------------------------------------------------
 
 
-def action_ref(action: Action, area: PriorityArea | None = None) -> str:
-    """The plan's reference for an action, with its area's number: "2.14"."""
-    area = area or action.area
-    return f"{area.number}.{action.ref}"
-
-
-def ref_key(action: Action) -> tuple:
-    """Natural order for references: 2 before 10."""
-    return tuple(
-        (0, int(part), "") if part.isdigit() else (1, 0, part) for part in action.ref.split(".")
-    )
-
-
 def chart_for(
     kpi: Kpi,
     row: KpiRow,
@@ -365,22 +358,6 @@ class KpiPanel:
         return actual if actual is not None and has_commentary(actual) else None
 
 
-def completed_marks(
-    actions: list[Action], on: datetime.date, area: PriorityArea | None = None
-) -> list[charts.ActionMark]:
-    """Actions completed by a day as they stood then, as chart markers.
-
-    An action with no completed date has none.
-    """
-    marks = []
-    for action in actions:
-        state = action.state_on(on)
-        done = state.completed_date if state else None
-        if done and done <= on:
-            marks.append(charts.ActionMark(done, action_ref(action, area), action.description))
-    return marks
-
-
 # Words for a KPI's rules -------------------------------------------------------
 
 
@@ -416,88 +393,6 @@ def tolerance_in_words(kpi: Kpi) -> str:
         points = " percentage points" if kpi.unit == Kpi.Unit.PERCENT else ""
         how = f"up to {display.number(kpi.tolerance, places)}{points} {short}"
     return f"Amber when {how}; red when further off."
-
-
-# Actions ---------------------------------------------------------------------
-
-_ACTION_STATUS_ORDER = [
-    Action.Status.NOT_STARTED,
-    Action.Status.IN_PROGRESS,
-    Action.Status.COMPLETED,
-]
-
-
-@dataclass(frozen=True)
-class ActionLine:
-    """An action in an area's table as it stood on a day, judged overdue then.
-
-    ``state`` is None where no status had been recorded by that day.
-    """
-
-    action: Action
-    area: PriorityArea
-    overdue: bool
-    state: ActionState | None = None
-
-    @property
-    def ref(self) -> str:
-        return action_ref(self.action, self.area)
-
-    @property
-    def ref_key(self) -> tuple:
-        return ref_key(self.action)
-
-    @property
-    def owner_name(self) -> str:
-        return self.action.owner.role_title if self.action.owner else "~"
-
-    @property
-    def original_key(self) -> datetime.date:
-        return self.action.original_delivery_date or datetime.date.max
-
-    @property
-    def current_delivery_date(self) -> datetime.date | None:
-        return self.state.current_delivery_date if self.state else None
-
-    @property
-    def current_key(self) -> datetime.date:
-        return self.current_delivery_date or self.action.original_delivery_date or datetime.date.max
-
-    @property
-    def slippage(self) -> int:
-        original, current = self.action.original_delivery_date, self.current_delivery_date
-        return (current - original).days if original and current else 0
-
-    @property
-    def status_key(self) -> tuple[int, int]:
-        # Overdue first, then by progress; not yet reported before not started.
-        if self.state is None:
-            return (1, -1)
-        return (0 if self.overdue else 1, _ACTION_STATUS_ORDER.index(self.state.status))
-
-    @property
-    def status_text(self) -> str:
-        """The status then in words: "Completed 3 Mar 2021", or "Not yet reported"."""
-        if self.state is None:
-            return "Not yet reported"
-        done = self.state.completed_date
-        label = self.state.status_label
-        return f"{label} {done:%-d %b %Y}" if done else label
-
-    @property
-    def reported(self) -> str:
-        """When the status shown was last reported, if it is dated."""
-        since = self.state.since if self.state else None
-        return f"Status last reported {since:%-d %b %Y}" if since else ""
-
-
-def action_lines(area: PriorityArea, actions: list[Action], on: datetime.date) -> list[ActionLine]:
-    """Each action as it stood on ``on`` (actions fetched ``as_at(on)`` need no query)."""
-    lines = []
-    for action in actions:
-        state = action.state_on(on)
-        lines.append(ActionLine(action, area, action.overdue_in(state, on), state))
-    return lines
 
 
 # A KPI's own page ---------------------------------------------------------------
@@ -575,6 +470,15 @@ class AreaReport:
         return self.line.area
 
     @property
+    def action_counts(self) -> dict[str, int]:
+        return self.area.action_counts
+
+    @property
+    def slippage(self) -> int:
+        """Months slipped, summed over the area's actions as they stood then."""
+        return sum(line.slippage for line in self.actions)
+
+    @property
     def has_charts(self) -> bool:
         return any(panel.chart.has_data for panel in self.panels)
 
@@ -588,22 +492,23 @@ def area_report(
     today: datetime.date,
     scope: str = "",
 ) -> AreaReport:
-    """An area from its KPIs fetched ``with_history()`` and its actions; no queries.
+    """An area from its KPIs and its actions; no queries.
 
-    The roll-up is ``rag.roll_up`` over the KPIs' statuses and the actions
-    overdue on the day ``summarise_plan`` judges them, so it agrees with the
-    overview.
+    The area comes ``with_action_counts``, the KPIs ``with_history()`` with
+    ``board_actions.linked_actions``, all read on the day ``actions_judged_on`` gives.
+    The roll-up is ``rag.roll_up`` over the KPIs' statuses and the area's
+    overdue actions, counted as ``summarise_plan`` counts them, so it agrees
+    with the overview.
     """
     on = actions_judged_on(period, today)
     actions = sorted(actions, key=ref_key)
     lines = action_lines(area, actions, on)
-    marks = completed_marks(actions, on, area)
     panels = []
     for kpi in kpis:
         row = kpi_row(kpi, period, today=today)
+        marks = kpi_marks(kpi, actions, on, area)
         panels.append(KpiPanel(row, chart_for(kpi, row, until=period, actions=marks), scope))
     rollup = rag.roll_up(
-        [panel.row.status for panel in panels],
-        overdue_actions=sum(line.overdue for line in lines),
+        [panel.row.status for panel in panels], overdue_actions=area.overdue_actions
     )
     return AreaReport(AreaLine(area, rollup), panels, lines, on)

@@ -134,7 +134,7 @@ class ActionTable(GovukTable):
     owner = tables.Column("Owner", accessor="owner_name", empty_values=())
     original = tables.Column("Original date", accessor="original_key", empty_values=())
     current = tables.Column("Current date", accessor="current_key", empty_values=())
-    slippage = tables.Column("Slippage (days)", accessor="slippage", empty_values=())
+    slippage = tables.Column("Slippage (months)", accessor="slippage", empty_values=())
     status = tables.Column("Status", accessor="status_key", empty_values=())
 
     class Meta(GovukTable.Meta):

@@ -22,7 +22,7 @@ from metrics.models import Kpi
 from metrics.stamps import data_stamp
 from metrics.summary import actions_judged_on, kpi_row, summarise_plan
 from priorities.models import Action, Plan, PriorityArea
-from reports import board, charts, history
+from reports import board, board_actions, charts, history
 from reports.filters import KpiFilterForm, owners_of
 from reports.tables import ActionTable, KpiTable
 
@@ -102,21 +102,29 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_safe
 def area_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A priority area for a month: its status, each KPI's trajectory, its actions."""
-    area = get_object_or_404(
-        PriorityArea.objects.select_related("plan", "responsible_officer"), pk=pk
-    )
     today = timezone.localdate()
+    # The month is chosen from the area's plan before the area is read, so the
+    # area comes with its action counts for that month in the same query.
+    plan = PriorityArea.objects.filter(pk=pk).values("plan")[:1]
     choice = board.choose_period(
-        request.GET.get("period"), board.months_with_data(area.plan), today=today
+        request.GET.get("period"), board.months_with_data(plan), today=today
+    )
+    on = actions_judged_on(choice.period, today)
+    area = get_object_or_404(
+        PriorityArea.objects.select_related("plan", "responsible_officer").with_action_counts(on),
+        pk=pk,
     )
 
     def build() -> dict:
         report = board.area_report(
             area,
-            list(Kpi.objects.for_area(area).order_by("code").with_history()),
             list(
-                area.actions.select_related("owner").as_at(actions_judged_on(choice.period, today))
+                Kpi.objects.for_area(area)
+                .order_by("code")
+                .with_history()
+                .prefetch_related(board_actions.linked_actions(on))
             ),
+            list(area.actions.select_related("owner").as_at(on)),
             choice.period,
             today=today,
         )
@@ -154,14 +162,20 @@ def board_pack(request: HttpRequest) -> HttpResponse:
     choice = board.choose_period(
         request.GET.get("period"), board.months_with_data(plan), today=today
     )
+    on = actions_judged_on(choice.period, today)
     areas = list(
         PriorityArea.objects.filter(plan=plan)
         .select_related("responsible_officer")
+        .with_action_counts(on)
         .order_by("number")
     )
-    kpis = list(Kpi.objects.for_plan(plan).order_by("code").with_history())
+    kpis = list(
+        Kpi.objects.for_plan(plan)
+        .order_by("code")
+        .with_history()
+        .prefetch_related(board_actions.linked_actions(on))
+    )
     actions: dict[int, list[Action]] = {area.pk: [] for area in areas}
-    on = actions_judged_on(choice.period, today)
     for action in Action.objects.filter(area__plan=plan).select_related("owner").as_at(on):
         actions[action.area_id].append(action)
     reports = []
@@ -202,15 +216,8 @@ def kpi_detail(request: HttpRequest, pk: int) -> HttpResponse:
     row = kpi_row(kpi, period, today=today)
 
     areas = sorted(kpi.areas.all(), key=lambda a: (a.plan.start or today, a.number))
-    on = actions_judged_on(period, today)
-    completed = (
-        Action.objects.as_at(on)
-        .filter(area__in=[a.pk for a in areas], as_at_completed__lte=on)
-        .select_related("area")
-    )
-    panel = board.KpiPanel(
-        row, board.chart_for(kpi, row, until=period, actions=board.completed_marks(completed, on))
-    )
+    marks = board_actions.kpi_page_marks(kpi, areas, actions_judged_on(period, today))
+    panel = board.KpiPanel(row, board.chart_for(kpi, row, until=period, actions=marks))
     changes, change_count = history.kpi_changes(kpi)
     return render(
         request,

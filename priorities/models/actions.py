@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, Q, Value
+from django.db.models import Case, Count, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -71,6 +71,16 @@ class ActionQuerySet(models.QuerySet):
             as_at_completed=then("completed_date", "completed_date", models.DateField()),
             as_at_since=then("status_as_at", "effective", models.DateField()),
             as_at_due=Coalesce("as_at_current", "original_delivery_date"),
+        )
+
+    def status_counts(self, day: datetime.date) -> dict[str, int]:
+        """How many actions stood in each status at the end of ``day``, and how many were overdue.
+
+        Keys are ``Action.count_rules``'s: an action with no status recorded
+        by then is "not_reported", never "not_started". One query.
+        """
+        return self.as_at(day).aggregate(
+            **{key: Count("pk", filter=rule) for key, rule in Action.count_rules(day).items()}
         )
 
 
@@ -185,13 +195,25 @@ class Action(models.Model):
         return f"Delivery date moved from {_day(before)} to {_day(new_date)}: {why.strip()}"
 
     @property
+    def ref_key(self) -> tuple:
+        """Natural order for references: 2 before 10, 1.2 before 1.10."""
+        return tuple(
+            (0, int(part), "") if part.isdigit() else (1, 0, part) for part in self.ref.split(".")
+        )
+
+    @property
     def due_date(self) -> datetime.date | None:
         return self.current_delivery_date or self.original_delivery_date
 
-    @property
-    def slippage_days(self) -> int:
-        if self.original_delivery_date and self.current_delivery_date:
-            return (self.current_delivery_date - self.original_delivery_date).days
+    def slippage_months(self, state: ActionState | None = None) -> int:
+        """Whole months from the original delivery date to the current (``periods.whole_months``).
+
+        The current date is the one in ``state`` (as the action stood on a
+        day) if given, else the latest; none set means no slippage.
+        """
+        current = state.current_delivery_date if state else self.current_delivery_date
+        if self.original_delivery_date and current:
+            return periods.whole_months(self.original_delivery_date, current)
         return 0
 
     @property
@@ -218,6 +240,21 @@ class Action(models.Model):
         earlier = [row for row in self.statuses.all() if row.effective <= day]
         latest = max(earlier, key=lambda row: (row.effective, row.pk), default=None)
         return latest.state if latest else None
+
+    @staticmethod
+    def count_rules(on: datetime.date) -> dict[str, Q]:
+        """What each action count counts, over a queryset annotated ``as_at(on)``.
+
+        The statuses split every action; overdue cuts across them.
+        """
+        return {
+            "completed": Q(as_at_status=Action.Status.COMPLETED),
+            "in_progress": Q(as_at_status=Action.Status.IN_PROGRESS),
+            "not_started": Q(as_at_status=Action.Status.NOT_STARTED),
+            "not_reported": Q(as_at_status__isnull=True),
+            "overdue": Action.overdue_as_at(on),
+            "total": Q(pk__isnull=False),
+        }
 
     @staticmethod
     def overdue_as_at(on: datetime.date) -> Q:

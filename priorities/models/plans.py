@@ -56,7 +56,41 @@ class Officer(models.Model):
         return f"{self.role_title} ({self.name})" if self.name else self.role_title
 
 
+ACTION_COUNT_PREFIX = "actions_"
+
+
+def _actions_counted(on: datetime.date, rule: Q) -> Coalesce:
+    """How many of the outer area's actions, as they stood on ``on``, meet ``rule``."""
+    from priorities.models.actions import Action
+
+    counted = (
+        Action.objects.as_at(on)
+        .filter(rule, area=OuterRef("pk"))
+        .order_by()
+        .values("area")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(counted), 0)
+
+
 class PriorityAreaQuerySet(models.QuerySet):
+    def with_action_counts(self, on: datetime.date) -> "PriorityAreaQuerySet":
+        """Annotate each area's action counts on a day, as the actions stood then.
+
+        ``action_counts`` reads them back keyed as ``ActionQuerySet.status_counts``
+        keys them, counted by the same rules (``Action.count_rules``);
+        ``overdue_actions`` is the overdue count.
+        """
+        from priorities.models.actions import Action
+
+        rules = Action.count_rules(on)
+        overdue = rules.pop("overdue")
+        return self.annotate(
+            overdue_actions=_actions_counted(on, overdue),
+            **{f"{ACTION_COUNT_PREFIX}{key}": _actions_counted(on, q) for key, q in rules.items()},
+        )
+
     def with_overdue_actions(self, on: datetime.date) -> "PriorityAreaQuerySet":
         """Annotate ``overdue_actions``: the actions overdue on a date, as they stood then.
 
@@ -64,15 +98,7 @@ class PriorityAreaQuerySet(models.QuerySet):
         """
         from priorities.models.actions import Action
 
-        overdue = (
-            Action.objects.as_at(on)
-            .filter(Action.overdue_as_at(on), area=OuterRef("pk"))
-            .order_by()
-            .values("area")
-            .annotate(count=Count("pk"))
-            .values("count")
-        )
-        return self.annotate(overdue_actions=Coalesce(Subquery(overdue), 0))
+        return self.annotate(overdue_actions=_actions_counted(on, Action.overdue_as_at(on)))
 
 
 class PriorityArea(models.Model):
@@ -95,3 +121,13 @@ class PriorityArea(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number}. {self.title}"
+
+    @property
+    def action_counts(self) -> dict[str, int]:
+        """The counts ``with_action_counts`` annotated, keyed as ``status_counts`` keys them."""
+        counts = {
+            name.removeprefix(ACTION_COUNT_PREFIX): value
+            for name, value in vars(self).items()
+            if name.startswith(ACTION_COUNT_PREFIX)
+        }
+        return {**counts, "overdue": self.overdue_actions}

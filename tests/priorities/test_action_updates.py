@@ -1,12 +1,15 @@
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from priorities import roles
+from priorities.forms import kpis_offered
 from priorities.models import Action
-from tests.factories import ActionFactory, OfficerFactory, UserFactory
+from tests.factories import ActionFactory, KpiFactory, OfficerFactory, UserFactory
+from tests.reports.helpers import text
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -54,7 +57,7 @@ def test_moving_the_delivery_date_needs_a_reason_and_keeps_the_original(client, 
     assert action.original_delivery_date == D(2021, 3, 31)
     assert action.current_delivery_date == D(2021, 6, 30)
     page = client.get(reverse("action-update", args=[action.pk])).content.decode()
-    assert "91 days" in page
+    assert "Slippage 3 months" in text(page)
     assert (
         "Delivery date moved from 31 Mar 2021 to 30 Jun 2021: "
         "Waiting for the new case management system, by head on" in page
@@ -68,7 +71,7 @@ def test_every_revision_stays_visible(client, action):
     page = client.get(reverse("action-update", args=[action.pk])).content.decode()
     assert "from 31 Mar 2021 to 30 Jun 2021: First slip" in page
     assert "from 30 Jun 2021 to 30 Sep 2021: Second slip" in page
-    assert "183 days" in page
+    assert "Slippage 6 months" in text(page)
 
 
 def test_completing_an_action_records_the_date_and_evidence(client, action):
@@ -119,3 +122,64 @@ def test_a_delivery_date_can_be_typed_as_the_import_reads_it(client, action):
 def test_a_delivery_date_in_an_impossible_year_is_refused(client, action):
     response = post(client, action, current_delivery_date="31/3/2921", date_change_reason="x")
     assert b"2921 is not a year this service records: check the date." in response.content
+
+
+# The KPIs an action is meant to move ---------------------------------------------
+
+
+@pytest.fixture
+def plan_kpis(action):
+    """Two KPIs of the action's plan, one of another plan's (offered too: there are few)."""
+    mine = [KpiFactory(code="CSIP.01"), KpiFactory(code="CSIP.02")]
+    for kpi in mine:
+        kpi.areas.add(action.area)
+    return [*mine, KpiFactory(code="OTHER.01")]
+
+
+def test_the_owner_chooses_the_kpis_the_action_moves(client, action, plan_kpis):
+    page = client.get(reverse("action-update", args=[action.pk])).content.decode()
+    assert "KPIs this action is meant to move" in page
+    for kpi in plan_kpis:
+        assert '<label class="govuk-label govuk-checkboxes__label" for="id_kpis_' in page
+        assert f"{kpi.code} {kpi.title}" in page
+    chosen = [str(plan_kpis[0].pk), str(plan_kpis[2].pk)]
+    response = post(client, action, kpis=chosen)
+    assert response.status_code == 302
+    assert sorted(k.code for k in action.kpis.all()) == ["CSIP.01", "OTHER.01"]
+    page = client.get(reverse("action-update", args=[action.pk])).content.decode()
+    assert "KPIs it moves: CSIP.01, OTHER.01, by head on" in page
+    ticked = re.findall(r'type="checkbox" value="(\d+)" checked', page)
+    assert sorted(ticked) == sorted(chosen)
+    action.refresh_from_db()
+    response = post(client, action, kpis=[str(plan_kpis[1].pk)])
+    assert [k.code for k in action.kpis.all()] == ["CSIP.02"]
+
+
+def test_with_many_kpis_the_page_offers_the_plans_and_those_already_linked(
+    client, action, plan_kpis
+):
+    far = KpiFactory.create_batch(30)
+    action.kpis.add(far[0])
+    page = client.get(reverse("action-update", args=[action.pk])).content.decode()
+    assert "CSIP.01" in page and far[0].code in page
+    assert far[1].code not in page and "OTHER.01" not in page
+    assert kpis_offered(action).count() == 3
+
+
+def test_another_head_cannot_set_an_actions_kpis(client, plan_kpis):
+    theirs = ActionFactory(owner=OfficerFactory(user=UserFactory()))
+    url = reverse("action-update", args=[theirs.pk])
+    assert client.get(url).status_code == 403
+    payload = {"status": theirs.status, "version": str(theirs.version), "kpis": [plan_kpis[0].pk]}
+    assert client.post(url, payload).status_code == 403
+    assert not theirs.kpis.exists()
+
+
+def test_a_stale_update_does_not_change_the_kpis(client, action, plan_kpis):
+    stale_version = action.version
+    fresh = Action.objects.get(pk=action.pk)
+    fresh.status = Action.Status.IN_PROGRESS
+    fresh.save()
+    response = post(client, action, kpis=[plan_kpis[0].pk], version=str(stale_version))
+    assert b"updated this action after you opened the page" in response.content
+    assert not action.kpis.exists()

@@ -27,7 +27,7 @@ def test_moving_the_current_date_keeps_the_original_and_shows_slippage():
     action.save()
     action.refresh_from_db()
     assert action.original_delivery_date == D(2021, 3, 31)
-    assert action.slippage_days == 91
+    assert action.slippage_months() == 3
     assert action.history.count() == 2
 
 

@@ -15,15 +15,17 @@ pytestmark = pytest.mark.django_db
 # minute the session timeout middleware also saves the session (three queries
 # with its savepoint).
 REQUEST = 5
-# Plans, months with figures, the data stamp and the board read (five) for
-# the overview; the area, months, the stamp, whether it has KPIs, actions and
-# KPI history (five) for an area; the KPI history (five), completed actions
-# and three change histories for a KPI.
+# Plans, months with figures, the data stamp and the board read (five, the
+# areas coming with their action counts) for the overview; the area with its
+# action counts, months, the stamp, whether it has KPIs, actions, KPI history
+# (five) and the actions linked to each KPI for an area; the KPI history
+# (five), the actions its chart marks and three change histories for a KPI.
 OVERVIEW_QUERIES = REQUEST + 8
-AREA_QUERIES = REQUEST + 10
+AREA_QUERIES = REQUEST + 11
 KPI_QUERIES = REQUEST + 9
-# Plans, months, areas, the plan's KPI history (five) and its actions.
-PACK_QUERIES = REQUEST + 9
+# Plans, months, areas with their action counts, the plan's KPI history
+# (five), the actions linked to each KPI, and the plan's actions.
+PACK_QUERIES = REQUEST + 10
 
 
 @pytest.fixture
