@@ -16,7 +16,7 @@ from metrics import rag
 from metrics.models import Actual, FindingKpi, Kpi
 from metrics.summary import kpi_row
 from priorities.models import Finding, FindingAction, FindingState, FindingStatus, in_force
-from reports import board
+from reports import board, board_actions
 from reports.findings import (
     ActionCounts,
     Slippage,
@@ -75,7 +75,7 @@ def latest_by(kpi: Kpi, day: datetime.date) -> Actual | None:
 
 @dataclass(frozen=True)
 class ActionRow:
-    line: board.ActionLine
+    line: board_actions.ActionLine
     slippage: Slippage
 
 
@@ -135,7 +135,7 @@ def _differences(
     finding: Finding, kpis: list[Kpi], rows: list[ActionRow], period: datetime.date, on, today
 ) -> list[Difference]:
     actions = [row.line.action for row in rows]
-    marks = board.completed_marks(actions, on)
+    marks = board_actions.completed_marks(actions, on)
     differences = []
     for kpi in kpis:
         row = kpi_row(kpi, period, today=today)

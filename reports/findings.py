@@ -29,7 +29,7 @@ from priorities.models import (
     Plan,
     in_force,
 )
-from reports import board
+from reports import board, board_actions
 
 # A finding's status is not a RAG rating, so its tag never borrows red, amber
 # or green from the board: the words say the status, the colour only groups.
@@ -79,7 +79,7 @@ class ActionCounts:
     overdue: int = 0
 
     @classmethod
-    def of(cls, lines: Iterable[board.ActionLine]) -> "ActionCounts":
+    def of(cls, lines: Iterable[board_actions.ActionLine]) -> "ActionCounts":
         tally = {"completed": 0, "in_progress": 0, "not_started": 0, "not_reported": 0}
         overdue = 0
         for line in lines:
@@ -104,18 +104,18 @@ class ActionCounts:
         return f"{text}; {self.overdue} overdue"
 
 
-def action_line(action: Action, on: datetime.date) -> board.ActionLine:
+def action_line(action: Action, on: datetime.date) -> board_actions.ActionLine:
     """An action fetched ``as_at(on)`` as it stood on ``on``: no query."""
     state = action.state_on(on)
-    return board.ActionLine(action, action.area, action.overdue_in(state, on), state)
+    return board_actions.ActionLine(action, action.area, action.overdue_in(state, on), state)
 
 
-def _action_order(line: board.ActionLine) -> tuple:
+def _action_order(line: board_actions.ActionLine) -> tuple:
     area = line.area
     return (area.plan.start or datetime.date.min, area.plan_id, area.number, line.ref_key)
 
 
-def answering_actions(on: datetime.date, linked: Q) -> dict[int, board.ActionLine]:
+def answering_actions(on: datetime.date, linked: Q) -> dict[int, board_actions.ActionLine]:
     """Actions matching ``linked`` as they stood on ``on``, by id. One query."""
     actions = Action.objects.filter(linked).select_related("owner", "area__plan").as_at(on)
     return {action.pk: action_line(action, on) for action in actions}
@@ -124,40 +124,27 @@ def answering_actions(on: datetime.date, linked: Q) -> dict[int, board.ActionLin
 # Slippage --------------------------------------------------------------------------
 
 
-def _month_end(day: datetime.date) -> bool:
-    return (day + datetime.timedelta(days=1)).day == 1
-
-
 @dataclass(frozen=True)
 class Slippage:
-    """How far a delivery date moved: in whole months when both dates fall alike, else days."""
+    """How far delivery dates moved, in whole months (``Action.slippage_months``)."""
 
-    days: int = 0
-    months: int | None = 0
-
-    @classmethod
-    def between(cls, original: datetime.date | None, current: datetime.date | None) -> "Slippage":
-        if original is None or current is None:
-            return cls()
-        alike = original.day == current.day or (_month_end(original) and _month_end(current))
-        months = periods.months_between(original, current) if alike else None
-        return cls((current - original).days, months)
+    months: int = 0
 
     def __add__(self, other: "Slippage") -> "Slippage":
-        months = None if None in (self.months, other.months) else self.months + other.months
-        return Slippage(self.days + other.days, months)
+        return Slippage(self.months + other.months)
 
     @property
     def words(self) -> str:
-        if self.days == 0:
+        if self.months == 0:
             return "None"
-        count, unit = (self.months, "month") if self.months else (self.days, "day")
-        when = "later" if self.days > 0 else "earlier"
-        return f"{abs(count)} {unit}{'' if abs(count) == 1 else 's'} {when}"
+        count = abs(self.months)
+        when = "later" if self.months > 0 else "earlier"
+        return f"{count} month{'' if count == 1 else 's'} {when}"
 
 
-def slippage(line: board.ActionLine) -> Slippage:
-    return Slippage.between(line.action.original_delivery_date, line.current_delivery_date)
+def slippage(line: board_actions.ActionLine) -> Slippage:
+    """Slippage as the action stood on the line's day: the same rule as the board's."""
+    return Slippage(line.action.slippage_months(line.state))
 
 
 # The register ----------------------------------------------------------------------
@@ -169,7 +156,7 @@ class FindingLine:
 
     finding: Finding
     state: FindingState | None
-    actions: list[board.ActionLine]
+    actions: list[board_actions.ActionLine]
     kpis: list[Kpi]
 
     @property
