@@ -5,6 +5,8 @@ small GET form filters the list. An unknown choice is reported on the form
 and filters nothing.
 """
 
+from urllib.parse import urlencode
+
 from django import forms
 
 from metrics.models import Kpi
@@ -14,7 +16,41 @@ from reports.board import BoardLine
 from reports.findings import FindingLine
 
 
-class KpiFilterForm(forms.Form):
+class GetFilterForm(forms.Form):
+    """A GET form that narrows a list: drop-downs, an unknown choice shown on its field.
+
+    Its template is reports/includes/filter_form.html (``legend`` and ``button``
+    name what it filters).
+    """
+
+    legend = "Filter"
+    button = "Filter"
+
+    def style(self) -> None:
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "govuk-select"
+
+    @property
+    def active(self) -> bool:
+        """Whether any filter was asked for, understood or not."""
+        return any(self.data.get(name) for name in self.fields)
+
+    @property
+    def clear_query(self) -> str:
+        """The page's query string without this form's filters (other choices kept)."""
+        kept = [
+            (name, value)
+            for name, values in self.data.lists()
+            if name not in self.fields
+            for value in values
+        ]
+        return f"?{urlencode(kept)}" if kept else "?"
+
+
+class KpiFilterForm(GetFilterForm):
+    legend = "Filter the KPIs"
+    button = "Filter KPIs"
+
     area = forms.TypedChoiceField(
         label="Priority area", coerce=int, required=False, empty_value=None
     )
@@ -30,13 +66,7 @@ class KpiFilterForm(forms.Form):
         self.fields["owner"].choices = [("", "All owners")] + [
             (officer.pk, officer.role_title) for officer in owners
         ]
-        for field in self.fields.values():
-            field.widget.attrs["class"] = "govuk-select"
-
-    @property
-    def active(self) -> bool:
-        """Whether any filter was asked for, understood or not."""
-        return any(self.data.get(name) for name in self.fields)
+        self.style()
 
     def apply(self, lines: list[BoardLine]) -> list[BoardLine]:
         _mark_errors(self)
@@ -65,8 +95,11 @@ def owners_of(kpis: list[Kpi]) -> list[Officer]:
     return sorted(found.values(), key=lambda officer: officer.role_title)
 
 
-class FindingFilterForm(forms.Form):
+class FindingFilterForm(GetFilterForm):
     """Filters for the findings register: source, status then, officer, overdue actions then."""
+
+    legend = "Filter the findings"
+    button = "Filter findings"
 
     OVERDUE_CHOICES = [
         ("", "Any"),
@@ -88,12 +121,7 @@ class FindingFilterForm(forms.Form):
         self.fields["officer"].choices = [("", "All officers")] + [
             (officer.pk, officer.role_title) for officer in officers
         ]
-        for field in self.fields.values():
-            field.widget.attrs["class"] = "govuk-select"
-
-    @property
-    def active(self) -> bool:
-        return any(self.data.get(name) for name in self.fields)
+        self.style()
 
     def apply(self, lines: list[FindingLine]) -> list[FindingLine]:
         _mark_errors(self)
