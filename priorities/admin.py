@@ -86,7 +86,9 @@ class VersionedAdmin(SimpleHistoryAdmin):
         super().save_formset(request, form, formset, change)
 
 
-class ActionForm(VersionedForm):
+class DatedStatusForm(VersionedForm):
+    """A versioned form with a dated status: the day it takes effect, where it is known from."""
+
     status_effective = forms.DateField(
         label="Status as at",
         required=False,
@@ -100,6 +102,8 @@ class ActionForm(VersionedForm):
         help_text="For example, the paper that reports it, with its date.",
     )
 
+
+class ActionForm(DatedStatusForm):
     class Meta:
         model = Action
         fields = [
@@ -275,18 +279,12 @@ class FindingSourceAdmin(SimpleHistoryAdmin):
     date_hierarchy = "date"
 
 
-class FindingForm(VersionedForm):
+class FindingForm(DatedStatusForm):
     status_effective = forms.DateField(
         label="A new status takes effect on",
         required=False,
         help_text="Empty for today. Earlier months keep the status they had; for a new "
         "finding, give its source's date to show it from then.",
-    )
-    status_source = forms.CharField(
-        label="Where the status is known from",
-        required=False,
-        max_length=300,
-        help_text="For example, the paper that reports it, with its date.",
     )
 
     class Meta:
