@@ -49,7 +49,7 @@ class Options:
 
 
 def read_options(query, saved: Scorecard | None = None) -> Options:
-    """Columns, number of periods and sort from the query string; a saved scorecard's own by default.
+    """Columns, number of periods and sort asked for; by default a saved scorecard's own.
 
     Anything that cannot be read falls back to the default and says so.
     """
@@ -216,9 +216,8 @@ class Line:
 
     def sort_value(self, key: str):
         if key == "status":
-            return (board.STATUS_ORDER + [None]).index(
-                self.row.status if self.row.status in board.STATUS_ORDER else None
-            )
+            order = board.STATUS_ORDER
+            return order.index(self.row.status) if self.row.status in order else len(order)
         if key == "direction":
             order = board.DIRECTION_ORDER
             return order.index(self.direction) if self.direction in order else len(order)

@@ -195,8 +195,7 @@ def scorecard_csv(request: HttpRequest) -> HttpResponse:
         raise Http404("There is no plan or saved scorecard to download yet.")
     name = read.saved.slug if read.saved else read.plan.slug
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="scorecard-{name}-{periods.MonthConverter().to_url(read.period)}.csv"'
-    )
+    month = periods.MonthConverter().to_url(read.period)
+    response["Content-Disposition"] = f'attachment; filename="scorecard-{name}-{month}.csv"'
     csv.writer(response).writerows(csv_rows(read.grid))
     return response
