@@ -42,6 +42,7 @@ class KpiTable(GovukTable):
     areas = tables.Column("Area", accessor="area_key", empty_values=())
     owner = tables.Column("Owner", accessor="owner_name", empty_values=())
     actual = tables.Column("Latest figure", empty_values=(), orderable=False)
+    previous = tables.Column("Previous figure", empty_values=(), orderable=False)
     target = tables.Column("Target in force", empty_values=(), orderable=False)
     status = tables.Column("Status", accessor="status_key", empty_values=())
     direction = tables.Column("Direction of travel", accessor="direction_key", empty_values=())
@@ -99,6 +100,16 @@ class KpiTable(GovukTable):
                 f"Last: {display.figure(last.value, kpi.decimal_places, kpi.unit)} "
                 f"in {kpi.period_label(last.period)}"
             ),
+        )
+
+    def render_previous(self, record: board.BoardLine) -> str:
+        """The figure a period before the latest, as the corporate report puts Q1 beside Q2."""
+        row, kpi = record.row, record.kpi
+        before = kpi.period_label(periods.add_months(row.period, -kpi.rule.interval))
+        if row.previous is None:
+            return format_html("No figure {}", _secondary(before))
+        return format_html(
+            "{} {}", display.figure(row.previous, kpi.decimal_places, kpi.unit), _secondary(before)
         )
 
     def render_target(self, record: board.BoardLine) -> str:

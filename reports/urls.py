@@ -1,12 +1,14 @@
 from django.urls import path
 
-from reports import findings_views, views
+from reports import findings_views, scorecard_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("areas/<int:pk>/", views.area_detail, name="area-detail"),
     path("pack/", views.board_pack, name="board-pack"),
     path("kpis/<int:pk>/", views.kpi_detail, name="kpi-detail"),
+    path("scorecard/", scorecard_views.scorecard_page, name="scorecard"),
+    path("scorecard/scorecard.csv", scorecard_views.scorecard_csv, name="scorecard-csv"),
     path("findings/", findings_views.findings_register, name="findings"),
     path("findings/<int:pk>/", findings_views.finding_detail, name="finding-detail"),
 ]

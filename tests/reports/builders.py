@@ -50,8 +50,9 @@ def build_plan(kpis: int, months: int = 36, *, areas: int = 3, prefix: str = "B"
             kpi=kpi,
             period=add_months(START, m),
             value=Decimal(60 + m),
-            numerator=60 + m,
-            denominator=100,
+            # Counts only while they fit under 100: a longer history has values alone.
+            numerator=60 + m if m <= 40 else None,
+            denominator=100 if m <= 40 else None,
         )
         for kpi in made
         for m in range(months)
