@@ -592,9 +592,10 @@ class Actual(models.Model):
 
     @classmethod
     def text_problems(cls, texts: dict[str, str]) -> dict[str, str]:
-        """Commentary and source longer than they may be, by field."""
+        """Commentary, source and footnote longer than they may be, by field."""
         limits = {name: cls.COMMENTARY_MAX_LENGTH for name in cls.COMMENTARY}
-        limits["source"] = cls._meta.get_field("source").max_length
+        for name in ("source", "note"):
+            limits[name] = cls._meta.get_field(name).max_length
         return {
             name: f"Shorten this to {limits[name]:,} characters or fewer."
             for name, text in texts.items()
