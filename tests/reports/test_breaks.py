@@ -12,8 +12,8 @@ from metrics.models import DefinitionChange, Kpi
 from metrics.summary import for_board
 from reports import board, chart_table, charts
 from tests.factories import ActualFactory, KpiFactory, PriorityAreaFactory, UserFactory
-from tests.reports.helpers import text, trace
 from tests.reports.helpers import charts as page_charts
+from tests.reports.helpers import text, trace
 
 D = datetime.date
 TODAY = D(2022, 3, 20)
@@ -22,7 +22,10 @@ NEW = "All assessments authorised within 45 working days"
 SOURCE = "Improvement plan 2021, Improving services for children and families: CSIP.02"
 
 
-def _change(starts=D(2021, 4, 1)) -> DefinitionChange:
+APRIL = D(2021, 4, 1)
+
+
+def _change(starts=APRIL) -> DefinitionChange:
     return DefinitionChange(starts=starts, old_definition=OLD, new_definition=NEW, source=SOURCE)
 
 
@@ -71,8 +74,9 @@ def test_the_actual_line_breaks_at_a_change_of_definition_and_is_labelled():
 def test_a_change_with_no_figure_either_side_draws_no_break():
     chart = _chart(changes=[_change(D(2019, 4, 1))])
     assert chart.breaks == ()
-    assert "annotations" not in charts.kpi_figure(chart)["layout"] or not (
-        charts.kpi_figure(chart)["layout"]["annotations"]
+    assert (
+        "annotations" not in charts.kpi_figure(chart)["layout"]
+        or not (charts.kpi_figure(chart)["layout"]["annotations"])
     )
 
 
