@@ -85,7 +85,11 @@ def kpi_row(kpi: Kpi, period: datetime.date, *, today: datetime.date) -> KpiRow:
     last_year = None if rule.interval >= 12 else values.get(year_ago)
     current = actual.value if actual else None
     # The trend is read only from figures on the same definition as this one.
-    comparable = {p: v for p, v in values.items() if not DefinitionChange.between(changes, p, at)}
+    comparable = values
+    if changes:
+        comparable = {
+            p: v for p, v in values.items() if not DefinitionChange.between(changes, p, at)
+        }
     return KpiRow(
         kpi=kpi,
         period=at,
