@@ -13,7 +13,16 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from metrics import importer, services
 from metrics.forms import FigureField
-from metrics.models import Actual, Benchmark, FindingKpi, ImportRun, Kpi, PeriodLock, Target
+from metrics.models import (
+    Actual,
+    Benchmark,
+    DefinitionChange,
+    FindingKpi,
+    ImportRun,
+    Kpi,
+    PeriodLock,
+    Target,
+)
 from priorities import roles
 from priorities.admin import (
     ActionAdmin,
@@ -40,7 +49,7 @@ def _check_figures(form: forms.ModelForm, names: list[str]) -> None:
 
 SAVED_FIELDS = [
     "value", "numerator", "denominator", "what_data_tells_us", "issues_and_risks",
-    "evidence_of_impact", "source",
+    "evidence_of_impact", "source", "note",
 ]  # fmt: skip
 
 
@@ -146,6 +155,13 @@ class BenchmarkInline(admin.TabularInline):
     extra = 0
 
 
+class DefinitionChangeInline(admin.StackedInline):
+    model = DefinitionChange
+    fields = ["starts", "old_definition", "new_definition", "source"]
+    extra = 0
+    verbose_name = "change of definition (figures either side are never compared)"
+
+
 @admin.register(Kpi)
 class KpiAdmin(SimpleHistoryAdmin):
     list_display = ["code", "title", "unit", "polarity", "frequency", "owner", "reporting_from"]
@@ -156,7 +172,7 @@ class KpiAdmin(SimpleHistoryAdmin):
     # Links to actions are made on each action's page, through the service that records them.
     exclude = ["actions"]
     readonly_fields = ["linked_actions"]
-    inlines = [TargetInline, BenchmarkInline]
+    inlines = [TargetInline, BenchmarkInline, DefinitionChangeInline]
 
     @admin.display(description="actions meant to move it")
     def linked_actions(self, obj: Kpi) -> str:

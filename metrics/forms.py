@@ -85,6 +85,13 @@ class ActualForm(forms.Form):
         required=False,
         widget=forms.Textarea,
     )
+    note = forms.CharField(
+        label="Footnote (optional)",
+        required=False,
+        max_length=Actual._meta.get_field("note").max_length,
+        help_text="Shown beside the figure and on its chart, never as part of the number: "
+        "for example, why the establishment rose this month.",
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
     reason = forms.CharField(
         label="Reason for changing a locked period",

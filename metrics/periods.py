@@ -1,8 +1,9 @@
-"""Months, quarters and financial years: the one place period rules live.
+"""Months, quarters and years: the one place period rules live.
 
 A period is the date of the first day of its month. A quarterly figure is
-stored on the last month of its quarter. The financial year runs April to
-March, so Q1 is April to June and "2021/22" starts in April 2021.
+stored on the last month of its quarter, an annual one on the month its year
+ends. The financial year runs April to March, so Q1 is April to June and
+"2021/22" starts in April 2021.
 """
 
 import calendar
@@ -111,8 +112,46 @@ def month_label(period: datetime.date) -> str:
     return f"{MONTH_NAMES[period.month - 1]} {period.year}"
 
 
+# The school year ends in August: its years read "2020/21 school year".
+SCHOOL_YEAR_ENDS = 8
+
+
+def year_end(period: datetime.date, year_ends: int) -> datetime.date:
+    """The month, at or after the period, in which a year ending in month ``year_ends`` ends."""
+    return add_months(month_start(period), (year_ends - period.month) % 12)
+
+
+def latest_completed_year(today: datetime.date, year_ends: int) -> datetime.date:
+    """The last month of the most recent year (ending in ``year_ends``) that has ended by today."""
+    last_month = latest_completed_month(today)
+    end = year_end(last_month, year_ends)
+    return end if end == last_month else add_months(end, -12)
+
+
+def year_label(period: datetime.date) -> str:
+    """The year that ends in the period's month, as the council writes it.
+
+    A year ending in December is its calendar year ("2021"); one ending in
+    March is the financial year ("2020/21" ends March 2021); one ending in
+    August the school year ("2020/21 school year"); any other "year to Jun 2021".
+    """
+    if period.month == 12:
+        return str(period.year)
+    span = f"{period.year - 1}/{period.year % 100:02d}"
+    if period.month == 3:
+        return span
+    if period.month == SCHOOL_YEAR_ENDS:
+        return f"{span} school year"
+    return f"Year to {month_label(period)}"
+
+
 def period_label(period: datetime.date, frequency: str = "monthly") -> str:
-    return quarter_label(period) if frequency == "quarterly" else month_label(period)
+    """A period as its KPI reports it: a month, a quarter, or the year ending that month."""
+    if frequency == "quarterly":
+        return quarter_label(period)
+    if frequency == "annual":
+        return year_label(period)
+    return month_label(period)
 
 
 def parse_month(text: str) -> datetime.date:

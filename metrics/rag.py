@@ -114,6 +114,10 @@ class Step:
         return self.lower is not None and self.upper is not None
 
 
+# Months between two reporting periods, by frequency; monthly otherwise.
+INTERVALS = {"quarterly": 3, "annual": 12}
+
+
 @dataclass(frozen=True)
 class Rule:
     """What status needs to know about a KPI."""
@@ -128,7 +132,7 @@ class Rule:
     @property
     def interval(self) -> int:
         """Months between two reporting periods."""
-        return 3 if self.frequency == "quarterly" else 1
+        return INTERVALS.get(self.frequency, 1)
 
 
 def quantize(value: Decimal, places: int) -> Decimal:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from metrics import periods, rag
-from metrics.models import Actual, Kpi
+from metrics.models import Actual, DefinitionChange, Kpi
 from priorities.models import Plan, PriorityArea
 
 
@@ -30,6 +30,10 @@ class KpiRow:
     last_year: Decimal | None
     direction_year: rag.Direction | None
     trajectory: rag.Trajectory
+    # A change of definition between this period and the one before (or the
+    # same period last year): the figures are not compared across it.
+    previous_break: DefinitionChange | None = None
+    year_break: DefinitionChange | None = None
 
     @property
     def value(self) -> Decimal | None:
@@ -41,8 +45,10 @@ class KpiRow:
 
 
 # How far back a board read fetches actuals: six quarters for the trajectory
-# of a quarterly KPI, plus the months until its latest quarter end.
+# of a quarterly KPI, plus the months until its latest quarter end; six years
+# for an annual KPI, plus the months until its latest year end.
 _LOOKBACK_MONTHS = (rag.TRAJECTORY_WINDOW - 1) * 3 + 2
+_ANNUAL_LOOKBACK_MONTHS = (rag.TRAJECTORY_WINDOW - 1) * 12 + 11
 
 
 def actions_judged_on(period: datetime.date, today: datetime.date) -> datetime.date:
@@ -70,9 +76,20 @@ def kpi_row(kpi: Kpi, period: datetime.date, *, today: datetime.date) -> KpiRow:
         status = kpi.missing_status(at, today=today)
     else:
         status = rag.performance_status(actual.value, target, rule)
-    previous = values.get(periods.add_months(at, -rule.interval))
-    last_year = values.get(periods.add_months(at, -12))
+    changes = list(kpi.definition_changes.all())
+    before, year_ago = periods.add_months(at, -rule.interval), periods.add_months(at, -12)
+    previous_break = DefinitionChange.between(changes, before, at)
+    # An annual KPI's previous period is the same period last year: said once.
+    year_break = None if rule.interval >= 12 else DefinitionChange.between(changes, year_ago, at)
+    previous = values.get(before)
+    last_year = None if rule.interval >= 12 else values.get(year_ago)
     current = actual.value if actual else None
+    # The trend is read only from figures on the same definition as this one.
+    comparable = values
+    if changes:
+        comparable = {
+            p: v for p, v in values.items() if not DefinitionChange.between(changes, p, at)
+        }
     return KpiRow(
         kpi=kpi,
         period=at,
@@ -80,10 +97,12 @@ def kpi_row(kpi: Kpi, period: datetime.date, *, today: datetime.date) -> KpiRow:
         target=target,
         status=status,
         previous=previous,
-        direction=rag.direction(current, previous, rule),
+        direction=None if previous_break else rag.direction(current, previous, rule),
         last_year=last_year,
-        direction_year=rag.direction(current, last_year, rule),
-        trajectory=rag.trajectory(values, steps, at, rule),
+        direction_year=None if year_break else rag.direction(current, last_year, rule),
+        trajectory=rag.trajectory(comparable, steps, at, rule),
+        previous_break=previous_break,
+        year_break=year_break,
     )
 
 
@@ -97,11 +116,13 @@ def for_board(kpis, period: datetime.date, *, today: datetime.date | None = None
 
     ``kpis`` is a Kpi queryset, filtered and ordered as the caller wants. A
     quarterly KPI is read at the latest quarter ending in or before the
-    period. Four queries whatever the number of KPIs and months.
+    period. Five queries whatever the number of KPIs and months.
     """
     today = today or timezone.localdate()
     since = periods.add_months(period, -max(12, _LOOKBACK_MONTHS))
-    return [kpi_row(kpi, period, today=today) for kpi in kpis.with_figures(since, period)]
+    annual_since = periods.add_months(period, -_ANNUAL_LOOKBACK_MONTHS)
+    kpis = kpis.with_figures(since, period, annual_since=annual_since)
+    return [kpi_row(kpi, period, today=today) for kpi in kpis]
 
 
 @dataclass(frozen=True)
@@ -136,7 +157,7 @@ def summarise_plan(
 
     Each area takes the worst RAG of its KPIs and counts its actions by status
     and overdue on the day ``actions_judged_on`` gives; the plan rolls up
-    every KPI once and every overdue action. Five queries.
+    every KPI once and every overdue action. Six queries.
     """
     today = today or timezone.localdate()
     rows = for_board(Kpi.objects.for_plan(plan).order_by("code"), period, today=today)

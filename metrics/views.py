@@ -20,6 +20,8 @@ from priorities import roles
 from priorities.models import Action, PriorityArea
 
 COMMENTARY = ["what_data_tells_us", "issues_and_risks", "evidence_of_impact"]
+# What the entry form saves besides the numbers: the three questions and a footnote.
+TEXTS = [*COMMENTARY, "note"]
 
 
 def _get_kpi_for_editor(request: HttpRequest, pk: int) -> Kpi:
@@ -47,7 +49,10 @@ def after_login(request: HttpRequest) -> HttpResponse:
 @require_safe
 def my_updates(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    due = {periods.latest_completed_month(today), periods.latest_completed_quarter(today)}
+    # The last twelve months hold every KPI's latest period: a month, a quarter's
+    # last month or the month an annual KPI's year ends.
+    latest = periods.latest_completed_month(today)
+    due = periods.month_range(periods.add_months(latest, -11), latest)
     # A board member linked to a post writes nothing, so is listed nothing to write.
     mine = Q(owner__user=request.user) if roles.writes_anything(request.user) else Q(pk__in=[])
     kpis = (
@@ -179,7 +184,7 @@ def _save(request, form: ActualForm, form_kwargs: dict) -> tuple[bool, ActualFor
     """Save the form's figure through the one service; whether it saved, and the form to show."""
     data = form.cleaned_data
     fields = {name: data.get(name) for name in ["value", "numerator", "denominator"]}
-    fields.update({name: data[name] for name in COMMENTARY})
+    fields.update({name: data[name] for name in TEXTS})
     try:
         save_actual(
             kpi=form_kwargs["kpi"],
@@ -208,7 +213,7 @@ def _initial(kpi: Kpi, actual: Actual | None) -> dict:
         for name in ["numerator", "denominator"]:
             number = getattr(actual, name)
             initial[name] = None if number is None else number.to_integral_value()
-        initial.update({name: getattr(actual, name) for name in COMMENTARY})
+        initial.update({name: getattr(actual, name) for name in TEXTS})
     return initial
 
 

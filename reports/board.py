@@ -49,6 +49,10 @@ VERDICT_ORDER = [
 ]
 
 
+# Why a figure has no direction of travel when its definition changed since the last one.
+NOT_COMPARABLE = "Not comparable: definition changed"
+
+
 def _rank(order: list, value) -> int:
     return order.index(value) if value in order else len(order)
 
@@ -280,6 +284,8 @@ def direction_text(row: KpiRow) -> str:
     """The row's direction of travel in words, or why there is none."""
     if row.direction:
         return row.direction.label
+    if row.previous_break is not None:
+        return NOT_COMPARABLE
     return "No figure" if row.actual is None else "No earlier figure"
 
 
@@ -320,6 +326,8 @@ def chart_for(
         actions=list(actions),
         viewed=until,
         asked=kpi.asked_for,
+        changes=[c for c in kpi.definition_changes.all() if c.starts <= until],
+        notes={a.period: a.note for a in kpi.recent_actuals if a.note and a.period <= until},
     )
 
 
@@ -403,9 +411,7 @@ def reporting_periods(kpi: Kpi, until: datetime.date) -> list[datetime.date]:
     starts = [d for d in (kpi.reporting_from, kpi.first_reported) if d is not None]
     if not starts:
         return []
-    start = max(periods.month_start(min(starts)), periods.first_period())
-    if kpi.is_quarterly:
-        start = periods.quarter_end(start)
+    start = kpi.period_end(max(periods.month_start(min(starts)), periods.first_period()))
     return periods.month_range(start, until, kpi.rule.interval)
 
 

@@ -1,16 +1,18 @@
 """A KPI chart in words and numbers: its data table, the notes under it and its text alternative.
 
 Says exactly what ``reports.charts.kpi_figure`` draws, from the same
-``ChartInput``: a row for every period with a figure or a comparator, and one
-for each run of periods with no figure (where the chart's line breaks), so a
-reader without the chart, or without sight, misses nothing.
+``ChartInput``: a row for every period with a figure or a comparator (with its
+footnote), one for each run of periods with no figure and one for each change
+of definition (where the chart's line breaks), so a reader without the chart,
+or without sight, misses nothing.
 """
 
 import datetime
 from dataclasses import dataclass, field
 
 from metrics import display, periods, rag
-from reports.charts import ChartInput, Gap
+from metrics.models import DefinitionChange
+from reports.charts import DEFINITION_CHANGED, ChartInput, Gap
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,9 @@ class TableRow:
     actual: str
     target: str
     benchmarks: list[str] = field(default_factory=list)
+    # A footnote to the figure, or the wording either side of a change of definition.
+    note: str = ""
+    is_break: bool = False
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,11 @@ class ChartTable:
     target_steps: list[str]
     projection: str
     actions: list[str]
+    changes: list[str] = field(default_factory=list)
+
+    @property
+    def has_notes(self) -> bool:
+        return any(row.note for row in self.rows)
 
 
 def _gap_rows(chart: ChartInput, count: int) -> list[TableRow]:
@@ -76,8 +86,33 @@ def _targets_over(chart: ChartInput, gap: Gap) -> str:
     return "; ".join(filter(None, [first, *during]))
 
 
+def change_text(change: DefinitionChange) -> str:
+    """A change of definition in words: from when, and the wording either side."""
+    return (
+        f"From {periods.month_label(change.starts)} the definition changed from "
+        f"“{change.old_definition}” to “{change.new_definition}”: figures either side "
+        "are not compared or joined."
+    )
+
+
+def _break_rows(chart: ChartInput, count: int) -> list[TableRow]:
+    """A row where the chart's line breaks for a change of definition."""
+    return [
+        TableRow(
+            period=change.starts,
+            label=f"From {periods.month_label(change.starts)}",
+            actual=DEFINITION_CHANGED,
+            target="",
+            benchmarks=[""] * count,
+            note=f"Was “{change.old_definition}”; now “{change.new_definition}”.",
+            is_break=True,
+        )
+        for change in chart.breaks
+    ]
+
+
 def chart_table(chart: ChartInput) -> ChartTable:
-    actual = dict(chart.actuals)
+    actual, notes = dict(chart.actuals), dict(chart.notes)
     by_benchmark = [dict(b.points) for b in chart.benchmarks]
     rows = [
         TableRow(
@@ -86,10 +121,15 @@ def chart_table(chart: ChartInput) -> ChartTable:
             actual=chart.show(actual.get(p)),
             target=chart.target_text(rag.target_in_force(chart.steps, p)),
             benchmarks=[chart.show(points.get(p)) for points in by_benchmark],
+            note=notes.get(p, "") if p in actual else "",
         )
         for p in sorted(set(chart.data_periods))
     ]
-    rows = sorted([*rows, *_gap_rows(chart, len(by_benchmark))], key=lambda row: row.period)
+    rows = sorted(
+        [*rows, *_gap_rows(chart, len(by_benchmark)), *_break_rows(chart, len(by_benchmark))],
+        # A change of definition reads before the first figure on the new definition.
+        key=lambda row: (row.period, not row.is_break),
+    )
     projection = ""
     if chart.projection:
         (_, _), (horizon, value) = chart.projection
@@ -112,6 +152,7 @@ def chart_table(chart: ChartInput) -> ChartTable:
         target_steps=[_step_note(chart, step) for step in chart.ordered_steps],
         projection=projection,
         actions=actions,
+        changes=[change_text(change) for change in chart.changes],
     )
 
 
@@ -154,8 +195,12 @@ def describe(chart: ChartInput) -> str:
         missing = [chart.span(gap.first, gap.last) for gap in chart.gaps]
         more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
         gaps = f" No figure was reported for {', '.join(missing[:3])}{more}."
+    breaks = "".join(
+        f" The definition changed from {periods.month_label(change.starts)}: the line breaks there."
+        for change in chart.breaks
+    )
     return (
         f"Chart of {chart.code} {chart.title}: {figures} {chart.span(first, last_period)}; "
-        f"the latest is {chart.show(last_value)}{chart.against(step)}.{gaps} "
+        f"the latest is {chart.show(last_value)}{chart.against(step)}.{gaps}{breaks} "
         "The table below gives every value."
     )

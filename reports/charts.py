@@ -14,7 +14,7 @@ can still tell the target from a benchmark.
 import datetime
 import html
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
@@ -22,6 +22,7 @@ from functools import cached_property
 import plotly.graph_objects as go
 
 from metrics import display, periods, rag
+from metrics.models import DefinitionChange
 
 # The vendored bundle under static/; it must be the plotly.js the Python
 # package was built for (tests/reports/test_charts.py checks).
@@ -50,6 +51,8 @@ FALLBACK_STYLE = (SKY, "dash", "star")
 FONT = "Arial, Helvetica, sans-serif"
 
 REFERENCE_LEVEL = "Reference level (not a target)"
+DEFINITION_CHANGED = "Definition changed"
+FOOTNOTE = "Figure with a footnote"
 
 
 def text(words: str) -> str:
@@ -122,6 +125,10 @@ class ChartInput:
     viewed: datetime.date | None = None  # the month the page shows; ``period`` if not given
     # Whether a figure was asked for a period (Kpi.asked_for); None: always.
     asked: Callable[[datetime.date], bool] | None = None
+    # The KPI's changes of definition (unsaved ones do): the line breaks at each.
+    changes: Sequence[DefinitionChange] = ()
+    # Footnotes to figures, by period: shown beside the figure, never part of it.
+    notes: Mapping[datetime.date, str] = ()
 
     @property
     def caption(self) -> str:
@@ -169,11 +176,34 @@ class ChartInput:
                 found.append(Gap(_later(before, self.interval), _later(after, -self.interval)))
         return tuple(found)
 
+    @cached_property
+    def breaks(self) -> tuple[DefinitionChange, ...]:
+        """The changes of definition between two of the chart's figures, in order.
+
+        Figures either side of one are never joined (``DefinitionChange.between``).
+        """
+        days = sorted(p for p, _ in self.actuals)
+        found = {
+            change.starts: change
+            for before, after in itertools.pairwise(days)
+            if (change := DefinitionChange.between(self.changes, before, after))
+        }
+        return tuple(found[day] for day in sorted(found))
+
     @property
     def series(self) -> list[tuple[datetime.date, Decimal | None]]:
-        """The actuals in order, with a None at the start of each gap to break the line there."""
-        points = [*sorted(self.actuals), *((gap.first, None) for gap in self.gaps)]
-        return sorted(points, key=lambda point: point[0])
+        """The actuals in order, with a None at the start of each gap, and at each change of
+        definition, to break the line there."""
+        breaks = [*(gap.first for gap in self.gaps), *(c.starts for c in self.breaks)]
+        points = [*sorted(self.actuals), *((day, None) for day in breaks)]
+        # A break sorts before a figure for its own month, so the line starts again there.
+        return sorted(points, key=lambda point: (point[0], point[1] is not None))
+
+    @property
+    def noted(self) -> list[tuple[datetime.date, Decimal, str]]:
+        """The figures that carry a footnote, with it, in order."""
+        notes = dict(self.notes)
+        return [(p, v, notes[p]) for p, v in sorted(self.actuals) if notes.get(p)]
 
     @cached_property
     def projection(self) -> tuple[tuple[datetime.date, Decimal], ...]:
@@ -423,6 +453,64 @@ def _actions_trace(chart: ChartInput) -> go.Scatter:
     )
 
 
+def _notes_trace(chart: ChartInput) -> go.Scatter:
+    """A ring around each figure with a footnote; the note is its hover text."""
+    noted = chart.noted
+    return go.Scatter(
+        name=FOOTNOTE,
+        x=[_x(p) for p, _, _ in noted],
+        y=[_y(v) for _, v, _ in noted],
+        text=[text(f"Footnote to {chart.label(p)}") for p, _, _ in noted],
+        hovertext=[_wrap(note) for _, _, note in noted],
+        mode="markers",
+        marker={
+            "symbol": "circle-open",
+            "size": 18,
+            "color": BLACK,
+            "line": {"color": BLACK, "width": 2},
+        },
+        hovertemplate="%{text}<br>%{hovertext}<extra></extra>",
+    )
+
+
+def _break_marks(chart: ChartInput) -> tuple[list[dict], list[dict]]:
+    """A dashed vertical line just before each change of definition, labelled, with the
+    old and new wording as its hover text."""
+    shapes, annotations = [], []
+    for change in chart.breaks:
+        at = _x(_shift(change.starts, -15))
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": at,
+                "x1": at,
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": GREY, "width": 2, "dash": "dot"},
+            }
+        )
+        annotations.append(
+            {
+                "x": at,
+                "xref": "x",
+                "y": 1,
+                "yref": "paper",
+                "yanchor": "top",
+                "xanchor": "left",
+                "showarrow": False,
+                "text": text(DEFINITION_CHANGED),
+                "bgcolor": "#ffffff",
+                "hovertext": _wrap(
+                    f"From {periods.month_label(change.starts)}: was “{change.old_definition}”; "
+                    f"now “{change.new_definition}”",
+                ),
+            }
+        )
+    return shapes, annotations
+
+
 def kpi_figure(chart: ChartInput) -> dict:
     """The plotly figure for a KPI, as the JSON-ready dict plotly.js takes.
 
@@ -430,7 +518,9 @@ def kpi_figure(chart: ChartInput) -> dict:
     the target a thick black step line (a band shaded between its edges, a
     neutral KPI's reference level dash-dotted grey); each benchmark dashed
     in its own style; the projection dotted from the last actual to the next
-    target step; completed actions as triangles along the bottom. The time
+    target step; completed actions as triangles along the bottom; a ring
+    round each figure with a footnote; a dotted vertical line labelled
+    "Definition changed" where the line breaks for a change of definition. The time
     axis runs to the month viewed and on to the projection. Every text is
     escaped (``text``): plotly.js would otherwise draw markup in it.
     """
@@ -438,14 +528,22 @@ def kpi_figure(chart: ChartInput) -> dict:
     traces += [_benchmark_trace(chart, benchmark) for benchmark in chart.benchmarks]
     if chart.projection:
         traces.append(_projection_trace(chart))
+    if chart.noted:
+        traces.append(_notes_trace(chart))
     if chart.actions:
         traces.append(_actions_trace(chart))
     return go.Figure(data=traces, layout=_layout(chart)).to_plotly_json()
 
 
+_X_TITLES = {3: "Quarter (plotted at its last month)", 12: "Year (plotted at its last month)"}
+
+
 def _layout(chart: ChartInput) -> dict:
-    x_title = "Quarter (plotted at its last month)" if chart.interval > 1 else "Month"
+    x_title = _X_TITLES.get(chart.interval, "Month")
+    shapes, annotations = _break_marks(chart)
     return {
+        "shapes": shapes,
+        "annotations": annotations,
         "template": "none",
         "title": {
             "text": text(chart.caption),

@@ -13,7 +13,7 @@ from functools import reduce
 from django.db.models import Q
 
 from metrics import rag
-from metrics.models import Actual, FindingKpi, Kpi
+from metrics.models import Actual, DefinitionChange, FindingKpi, Kpi
 from metrics.summary import kpi_row
 from priorities.models import Finding, FindingAction, FindingState, FindingStatus, in_force
 from reports import board, board_actions
@@ -47,8 +47,16 @@ class Difference:
         return self.panel.kpi
 
     @property
-    def direction(self) -> rag.Direction | None:
+    def changed_definition(self) -> DefinitionChange | None:
+        """A change of definition between the two figures, which are then not compared."""
         if self.then is None or self.latest is None:
+            return None
+        changes = list(self.kpi.definition_changes.all())
+        return DefinitionChange.between(changes, self.then.period, self.latest.period)
+
+    @property
+    def direction(self) -> rag.Direction | None:
+        if self.then is None or self.latest is None or self.changed_definition:
             return None
         return rag.direction(self.latest.value, self.then.value, self.kpi.rule)
 
@@ -60,6 +68,8 @@ class Difference:
             )
         if self.then.pk == self.latest.pk:
             return "No later figure yet"
+        if self.changed_definition:
+            return board.NOT_COMPARABLE
         move = self.direction
         return _DIRECTION_WORDS.get(move, move.label)
 
@@ -123,7 +133,7 @@ def _actions(finding: Finding, on: datetime.date) -> list[ActionRow]:
 
 
 def _kpis(finding: Finding, on: datetime.date) -> list[Kpi]:
-    """Its KPIs in force on ``on``, and its area's, with their whole history. Five queries."""
+    """Its KPIs in force on ``on``, and its area's, with their whole history. Six queries."""
     linked = Q(pk__in=FindingKpi.objects.filter(in_force(on), finding=finding).values("kpi"))
     if finding.area_id:
         in_area = Kpi.areas.through.objects.filter(priorityarea=finding.area_id)

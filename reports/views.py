@@ -236,6 +236,7 @@ def kpi_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "tolerance": board.tolerance_in_words(kpi),
             "changes": changes,
             "change_count": change_count,
+            "definition_changes": list(kpi.definition_changes.all()),
             "has_charts": panel.chart.has_data,
             "plotly_js": charts.PLOTLY_JS,
         },

@@ -104,7 +104,8 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
                "percent, rate_per_10000, count, days, fte or number. New KPIs: percent."),
         Column("polarity", "Polarity", ("direction",), False, 12,
                "higher, lower or neutral (higher or lower is better). Required for a new KPI."),
-        Column("frequency", "Frequency", (), False, 12, "monthly or quarterly. New KPIs: monthly."),
+        Column("frequency", "Frequency", (), False, 12,
+               "monthly, quarterly or annual. New KPIs: monthly."),
         Column("decimal_places", "Decimal places", ("dp", "decimals"), False, 10, "0 to 4."),
         Column("tolerance", "Tolerance", (), False, 10,
                "How far from target is amber. Empty: the documented default."),
@@ -145,6 +146,8 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("issues_and_risks", "What are the issues and risks", (), False, 40),
         Column("evidence_of_impact", "What evidence shows the actions are working", (), False, 40),
         Column("source", "Source", (), False, 30),
+        Column("note", "Note", ("footnote",), False, 30,
+               "A footnote to the figure, shown beside it: never part of the number."),
     ),
     BENCHMARKS: (
         Column("kpi", "KPI code", _CODE_ALIASES, True, 12, export=_code),

@@ -21,6 +21,7 @@ ACTUAL_FIELDS = (
     "issues_and_risks",
     "evidence_of_impact",
     "source",
+    "note",
 )
 ACTUAL_TEXT = ACTUAL_FIELDS[3:]
 

@@ -106,8 +106,8 @@ class ActualsPlanner(SheetPlanner):
         changes = self.plan.changes
         stored = self.actuals.get(kpi.id, {})
         code, number, frequency = kpi.code, row.number, kpi.frequency
-        # Whether each month may be recorded depends only on these two of the KPI's fields.
-        ok = self.month_ok.setdefault((kpi.frequency, kpi.reporting_from), {})
+        # Whether each month may be recorded depends only on these three of the KPI's fields.
+        ok = self.month_ok.setdefault((kpi.frequency, kpi.year_ends, kpi.reporting_from), {})
         locked_through, allow_locked = self.locked_through, self.allow_locked
         # A plain number's figure, and whether Kpi.value_problems passes it,
         # depend only on the number and these two of the KPI's fields: real
@@ -295,9 +295,9 @@ class ActualsPlanner(SheetPlanner):
         return locked
 
     def _period_problem(self, kpi: Kpi, period: datetime.date) -> str | None:
-        # The answer depends only on these three, and a wide sheet asks it
+        # The answer depends only on these four, and a wide sheet asks it
         # for every KPI in every month column: ask the KPI once per month.
-        key = (kpi.frequency, kpi.reporting_from, period)
+        key = (kpi.frequency, kpi.year_ends, kpi.reporting_from, period)
         if key not in self.period_ok:
             self.period_ok[key] = kpi.period_problem(period, today=self.today) is None
         return None if self.period_ok[key] else kpi.period_problem(period, today=self.today)

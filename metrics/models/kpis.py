@@ -72,19 +72,27 @@ class KpiQuerySet(models.QuerySet):
         )
 
     def with_figures(
-        self, since: datetime.date | None = None, until: datetime.date | None = None
+        self,
+        since: datetime.date | None = None,
+        until: datetime.date | None = None,
+        *,
+        annual_since: datetime.date | None = None,
     ) -> "KpiQuerySet":
-        """Prefetch what ``summary.kpi_row`` needs: targets, areas and the actuals in a range.
+        """Prefetch what ``summary.kpi_row`` needs: targets, areas, definition changes and
+        the actuals in a range.
 
         The actuals land in ``recent_actuals``; a range keeps a board read
-        small, no range fetches the whole history. Four queries in all.
+        small, no range fetches the whole history. An annual KPI's figures
+        may reach further back, to ``annual_since``, so its trajectory has
+        years to read. Five queries in all.
         """
         # Who saved each figure comes too: the board shows who wrote its commentary.
         actuals = (
             Actual.objects.shown_on_board().select_related("updated_by__officer").order_by("period")
         )
         if since is not None:
-            actuals = actuals.filter(period__gte=since)
+            annual = Q(kpi__frequency=Kpi.Frequency.ANNUAL, period__gte=annual_since or since)
+            actuals = actuals.filter(Q(period__gte=since) | annual)
         if until is not None:
             actuals = actuals.filter(period__lte=until)
         return (
@@ -97,6 +105,8 @@ class KpiQuerySet(models.QuerySet):
                 ),
                 Prefetch("actuals", queryset=actuals, to_attr="recent_actuals"),
                 Prefetch("areas", queryset=PriorityArea.objects.select_related("plan")),
+                # Direction and trajectory never compare across a change of definition.
+                "definition_changes",
             )
         )
 
@@ -104,7 +114,7 @@ class KpiQuerySet(models.QuerySet):
         """Each KPI's whole history: every figure, target step and benchmark, in order.
 
         What a trajectory chart and its data table show; ``summary.kpi_row`` works
-        on it too. Five queries whatever the number of KPIs and months.
+        on it too. Six queries whatever the number of KPIs and months.
         """
         return self.with_figures().prefetch_related(
             Prefetch(
@@ -255,6 +265,26 @@ class Kpi(models.Model):
     def is_quarterly(self) -> bool:
         return self.frequency == self.Frequency.QUARTERLY
 
+    @property
+    def is_annual(self) -> bool:
+        return self.frequency == self.Frequency.ANNUAL
+
+    @property
+    def period_noun(self) -> str:
+        """What one of its periods is called: "month", "quarter" or "year"."""
+        return {self.Frequency.QUARTERLY: "quarter", self.Frequency.ANNUAL: "year"}.get(
+            self.frequency, "month"
+        )
+
+    def period_end(self, period: datetime.date) -> datetime.date:
+        """The month a figure covering ``period`` is recorded on: the month itself, its
+        quarter's last month, or the month its year ends."""
+        if self.is_quarterly:
+            return periods.quarter_end(period)
+        if self.is_annual:
+            return periods.year_end(period, self.year_ends)
+        return period
+
     def period_label(self, period) -> str:
         return periods.period_label(period, self.frequency)
 
@@ -336,17 +366,18 @@ class Kpi(models.Model):
         """
         if problem := periods.month_problem(period):
             return problem
-        if self.is_quarterly and not periods.is_quarter_end(period):
+        if (end := self.period_end(period)) != period:
+            if self.is_annual:
+                return (
+                    f"{self.code} is annual: record it in {periods.MONTH_NAMES[end.month - 1]}, "
+                    f"the month its year ends ({periods.month_label(end)} for "
+                    f"{periods.year_label(end)})."
+                )
             return (
                 f"{self.code} is quarterly: record it on the quarter's last month "
-                f"({periods.month_label(periods.quarter_end(period))} for "
-                f"{periods.quarter_label(period)})."
+                f"({periods.month_label(end)} for {periods.quarter_label(period)})."
             )
-        latest = (
-            periods.latest_completed_quarter(today)
-            if self.is_quarterly
-            else periods.latest_completed_month(today)
-        )
+        latest = self.reporting_period(periods.latest_completed_month(today))
         if period > latest:
             return (
                 f"{self.period_label(period)} has not ended yet: the latest period you can "
@@ -384,11 +415,9 @@ class Kpi(models.Model):
         return [target.step for target in self.targets.all()]
 
     def reporting_period(self, period: datetime.date) -> datetime.date:
-        """The period a board read for ``period`` shows: a quarterly KPI's latest quarter end."""
-        if not self.is_quarterly:
-            return period
-        end = periods.quarter_end(period)
-        return end if end == period else periods.add_months(end, -3)
+        """The period a board read for ``period`` shows: the latest quarter or year ended then."""
+        end = self.period_end(period)
+        return end if end == period else periods.add_months(end, -self.rule.interval)
 
     def asked_for(self, period: datetime.date) -> bool:
         """Whether a figure for the period was asked for (rag.asked_for).
@@ -563,9 +592,10 @@ class Actual(models.Model):
 
     @classmethod
     def text_problems(cls, texts: dict[str, str]) -> dict[str, str]:
-        """Commentary and source longer than they may be, by field."""
+        """Commentary, source and footnote longer than they may be, by field."""
         limits = {name: cls.COMMENTARY_MAX_LENGTH for name in cls.COMMENTARY}
-        limits["source"] = cls._meta.get_field("source").max_length
+        for name in ("source", "note"):
+            limits[name] = cls._meta.get_field(name).max_length
         return {
             name: f"Shorten this to {limits[name]:,} characters or fewer."
             for name, text in texts.items()

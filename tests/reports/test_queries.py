@@ -15,17 +15,18 @@ pytestmark = pytest.mark.django_db
 # minute the session timeout middleware also saves the session (three queries
 # with its savepoint).
 REQUEST = 5
-# Plans, months with figures, the data stamp and the board read (five, the
+# Plans, months with figures, the data stamp and the board read (six, the
 # areas coming with their action counts) for the overview; the area with its
 # action counts, months, the stamp, whether it has KPIs, actions, KPI history
-# (five) and the actions linked to each KPI for an area; the KPI history
-# (five), the actions its chart marks and three change histories for a KPI.
-OVERVIEW_QUERIES = REQUEST + 8
-AREA_QUERIES = REQUEST + 11
-KPI_QUERIES = REQUEST + 9
+# (six, definition changes among them) and the actions linked to each KPI for
+# an area; the KPI history (six), the actions its chart marks and three change
+# histories for a KPI.
+OVERVIEW_QUERIES = REQUEST + 9
+AREA_QUERIES = REQUEST + 12
+KPI_QUERIES = REQUEST + 10
 # Plans, months, areas with their action counts, the plan's KPI history
-# (five), the actions linked to each KPI, and the plan's actions.
-PACK_QUERIES = REQUEST + 10
+# (six), the actions linked to each KPI, and the plan's actions.
+PACK_QUERIES = REQUEST + 11
 
 
 @pytest.fixture
