@@ -104,31 +104,23 @@ def column_label(column: datetime.date, columns: str) -> str:
 def figure_month(kpi: Kpi, column: datetime.date, columns: str) -> datetime.date | None:
     """The month a KPI's figure for a column is stored in, or None if it reports none there.
 
-    A quarterly view shows a monthly KPI's quarter-end figure; an annual KPI
-    shows in the column holding its year's last month (``year_ends``).
+    A quarterly view shows a monthly KPI's quarter-end figure; a quarterly KPI
+    shows in its quarter's column, an annual KPI in the column holding the
+    month its year ends (``Kpi.period_end``).
     """
-    if kpi.frequency == Kpi.Frequency.ANNUAL:
-        span = 3 if columns == QUARTERLY else 1
-        months = [periods.add_months(column, -n) for n in range(span)]
-        return next((month for month in months if month.month == kpi.year_ends), None)
-    if kpi.is_quarterly and not periods.is_quarter_end(column):
-        return None
-    return column
+    spans_quarter = columns == QUARTERLY and kpi.frequency != Kpi.Frequency.MONTHLY
+    end = kpi.period_end(periods.add_months(column, -2) if spans_quarter else column)
+    return end if end <= column else None
 
 
 def latest_month(kpi: Kpi, last: datetime.date) -> datetime.date:
     """The latest month at or before ``last`` that holds one of the KPI's figures."""
-    if kpi.frequency == Kpi.Frequency.ANNUAL:
-        back = (last.month - kpi.year_ends) % 12
-        return periods.add_months(last, -back)
     return kpi.reporting_period(last)
 
 
 def step_back(kpi: Kpi, columns: str) -> int:
     """Months from a figure to the one a column before it: the corporate report's Q1 beside Q2."""
-    if kpi.frequency == Kpi.Frequency.ANNUAL:
-        return 12
-    return 3 if columns == QUARTERLY or kpi.is_quarterly else 1
+    return max(kpi.rule.interval, 3 if columns == QUARTERLY else 1)
 
 
 _NOT_REPORTED = {
@@ -290,7 +282,6 @@ def scorecard_kpis(kpis: QuerySet, columns: list[datetime.date], until: datetime
         .select_related("formula__first", "formula__second")
         .prefetch_related(
             Prefetch("benchmarks", queryset=Benchmark.objects.order_by("comparator", "period")),
-            Prefetch("definition_changes", queryset=DefinitionChange.objects.order_by("starts")),
         )
     )
 
