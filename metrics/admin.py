@@ -3,6 +3,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -11,9 +12,18 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from metrics import importer, services
+from metrics import calculated, importer, services
 from metrics.forms import FigureField
-from metrics.models import Actual, Benchmark, FindingKpi, ImportRun, Kpi, PeriodLock, Target
+from metrics.models import (
+    Actual,
+    Benchmark,
+    FindingKpi,
+    ImportRun,
+    Kpi,
+    KpiFormula,
+    PeriodLock,
+    Target,
+)
 from priorities import roles
 from priorities.admin import (
     ActionAdmin,
@@ -146,6 +156,20 @@ class BenchmarkInline(admin.TabularInline):
     extra = 0
 
 
+class KpiFormulaInline(admin.StackedInline):
+    model = KpiFormula
+    fk_name = "kpi"
+    fields = ["kind", "first", "second"]
+    autocomplete_fields = ["first", "second"]
+    extra = 0
+    verbose_name = "calculation"
+    verbose_name_plural = (
+        "Calculation: its figures are then worked out from these two KPIs, month by month, "
+        "and never typed in (figures in months without both are removed; locked months stay "
+        "as they stood)"
+    )
+
+
 @admin.register(Kpi)
 class KpiAdmin(SimpleHistoryAdmin):
     list_display = ["code", "title", "unit", "polarity", "frequency", "owner", "reporting_from"]
@@ -156,7 +180,13 @@ class KpiAdmin(SimpleHistoryAdmin):
     # Links to actions are made on each action's page, through the service that records them.
     exclude = ["actions"]
     readonly_fields = ["linked_actions"]
-    inlines = [TargetInline, BenchmarkInline]
+    inlines = [TargetInline, BenchmarkInline, KpiFormulaInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # In the page's transaction: a calculation set or changed works out every month afresh.
+        if any(formset.model is KpiFormula and formset.has_changed() for formset in formsets):
+            calculated.recalculate(kpi_ids=[form.instance.pk], user=request.user)
 
     @admin.display(description="actions meant to move it")
     def linked_actions(self, obj: Kpi) -> str:
@@ -366,6 +396,32 @@ class ActualAdmin(VersionedAdmin):
             **{name: data[name] for name in form.changed_data if name in SAVED_FIELDS},
         )
         obj.pk, obj.version = saved.pk, saved.version
+
+    def has_change_permission(self, request, obj=None):
+        # A calculated figure is worked out from its inputs: shown here, never changed here.
+        if obj is not None and obj.kpi.calculated_problem():
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.kpi.calculated_problem():
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            super().delete_model(request, obj)
+            calculated.recalculate(kpi_ids=[obj.kpi_id], periods=[obj.period], user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            figures = list(queryset.values_list("kpi_id", "period"))
+            super().delete_queryset(request, queryset)
+            calculated.recalculate(
+                kpi_ids={kpi for kpi, _ in figures},
+                periods={period for _, period in figures},
+                user=request.user,
+            )
 
 
 @admin.register(Benchmark)
