@@ -393,9 +393,8 @@ class _Load:
         if formula := row.get("formula"):
             if row.get("actuals"):
                 raise FixtureError(
-                    f"{where} is calculated ({formula['first']} {formula['kind']} "
-                    f"{formula['second']}): its figures are worked out from those KPIs, never "
-                    "listed: remove its actuals."
+                    f"{where} is calculated: its figures are worked out from "
+                    f"{formula['first']} and {formula['second']}, never listed: remove its actuals."
                 )
             _get_or_create(
                 self.report,
