@@ -184,9 +184,9 @@ class KpiAdmin(SimpleHistoryAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        # In the page's transaction: a calculation set or changed works out every month afresh.
-        if any(formset.model is KpiFormula and formset.has_changed() for formset in formsets):
-            calculated.recalculate(kpi_ids=[form.instance.pk], user=request.user)
+        # In the page's transaction, every month afresh: a calculation set or changed, or a
+        # calculated KPI's decimal places or frequency, changes its figures.
+        calculated.recalculate(kpi_ids=[form.instance.pk], user=request.user)
 
     @admin.display(description="actions meant to move it")
     def linked_actions(self, obj: Kpi) -> str:

@@ -341,3 +341,15 @@ def test_the_fixture_loader_refuses_figures_listed_for_a_calculated_kpi():
     with pytest.raises(FixtureError, match=r"KPI WF\.03 is calculated: .* never listed"):
         load_plan_data(data)
     assert not Kpi.objects.exists()
+
+
+def test_a_calculated_kpi_given_more_decimal_places_is_worked_out_to_them(
+    client, workforce, analyst
+):
+    establishment, permanent, share = workforce
+    _profile(workforce, analyst, {NOV: ("132.44", "68.66")})
+    data = _kpi_admin_data(share, kind="percent", first=permanent.pk, second=establishment.pk)
+    data |= {"decimal_places": "2", "formula-INITIAL_FORMS": "1"}
+    data |= {"formula-0-id": share.formula.pk, "formula-0-kpi": share.pk}
+    client.post(reverse("admin:metrics_kpi_change", args=[share.pk]), data)
+    assert _figure(share, NOV) == Decimal("51.84")
