@@ -43,6 +43,22 @@ class ActualsPlanner(SheetPlanner):
             self._wide_actuals(sheet, summary)
         else:
             self._long_actuals(sheet, summary)
+        self._note_calculations()
+
+    def _note_calculations(self) -> None:
+        """Say which calculated KPIs the planned figures feed: confirming works them out again."""
+        changed = {change.refs["kpi"] for change in self.plan.changes if change.model is Actual}
+        fed = [
+            code
+            for code, kpi in self.kpis.items()
+            if (formula := getattr(kpi, "formula", None))
+            and {formula.first.code, formula.second.code} & changed
+        ]
+        if fed:
+            self.plan.notices.append(
+                f"Calculated from these figures, and worked out again when the import is "
+                f"confirmed (with any calculated from them): {', '.join(fed)}."
+            )
 
     def _load_actuals(self, sheet: Sheet) -> None:
         """The stored figures of the KPIs the sheet names, and which have figures above 1."""

@@ -149,6 +149,10 @@ def test_an_import_that_changes_inputs_works_the_share_out_again(workforce, anal
     ]
     plan = importer.commit(xlsx({"Actuals": sheet}), user=analyst)
     assert not plan.rejections
+    assert plan.notices == [
+        "Calculated from these figures, and worked out again when the import is confirmed "
+        "(with any calculated from them): WF.03."
+    ]
     share = workforce[2]
     assert (_figure(share, NOV), _figure(share, DEC)) == (Decimal("52.9"), Decimal("57.9"))
     change = Actual.history.filter(kpi=share, period=DEC).get()
