@@ -3,6 +3,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -11,7 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from metrics import importer, services
+from metrics import calculated, importer, services
 from metrics.forms import FigureField
 from metrics.models import (
     Actual,
@@ -20,6 +21,7 @@ from metrics.models import (
     FindingKpi,
     ImportRun,
     Kpi,
+    KpiFormula,
     PeriodLock,
     Target,
 )
@@ -162,6 +164,20 @@ class DefinitionChangeInline(admin.StackedInline):
     verbose_name = "change of definition (figures either side are never compared)"
 
 
+class KpiFormulaInline(admin.StackedInline):
+    model = KpiFormula
+    fk_name = "kpi"
+    fields = ["kind", "first", "second"]
+    autocomplete_fields = ["first", "second"]
+    extra = 0
+    verbose_name = "calculation"
+    verbose_name_plural = (
+        "Calculation: its figures are then worked out from these two KPIs, month by month, "
+        "and never typed in (figures in months without both are removed; locked months stay "
+        "as they stood)"
+    )
+
+
 @admin.register(Kpi)
 class KpiAdmin(SimpleHistoryAdmin):
     list_display = ["code", "title", "unit", "polarity", "frequency", "owner", "reporting_from"]
@@ -172,7 +188,13 @@ class KpiAdmin(SimpleHistoryAdmin):
     # Links to actions are made on each action's page, through the service that records them.
     exclude = ["actions"]
     readonly_fields = ["linked_actions"]
-    inlines = [TargetInline, BenchmarkInline, DefinitionChangeInline]
+    inlines = [TargetInline, BenchmarkInline, DefinitionChangeInline, KpiFormulaInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # In the page's transaction, every month afresh: a calculation set or changed, or a
+        # calculated KPI's decimal places or frequency, changes its figures.
+        calculated.recalculate(kpi_ids=[form.instance.pk], user=request.user)
 
     @admin.display(description="actions meant to move it")
     def linked_actions(self, obj: Kpi) -> str:
@@ -382,6 +404,32 @@ class ActualAdmin(VersionedAdmin):
             **{name: data[name] for name in form.changed_data if name in SAVED_FIELDS},
         )
         obj.pk, obj.version = saved.pk, saved.version
+
+    def has_change_permission(self, request, obj=None):
+        # A calculated figure is worked out from its inputs: shown here, never changed here.
+        if obj is not None and obj.kpi.calculated_problem():
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.kpi.calculated_problem():
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            super().delete_model(request, obj)
+            calculated.recalculate(kpi_ids=[obj.kpi_id], periods=[obj.period], user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            figures = list(queryset.values_list("kpi_id", "period"))
+            super().delete_queryset(request, queryset)
+            calculated.recalculate(
+                kpi_ids={kpi for kpi, _ in figures},
+                periods={period for _, period in figures},
+                user=request.user,
+            )
 
 
 @admin.register(Benchmark)

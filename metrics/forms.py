@@ -115,6 +115,7 @@ class ActualForm(forms.Form):
         self.kpi, self.period, self.locked_through = kpi, period, locked_through
         self.needs_reason = PeriodLock.is_locked(period, locked_through)
         self.period_problem = kpi.period_problem(period, today=today)
+        self.calculated_problem = kpi.calculated_problem()
         self.uses_ratio = bool(kpi.numerator_label and kpi.denominator_label)
         if self.uses_ratio:
             self.fields["numerator"].label = kpi.numerator_label
@@ -129,6 +130,8 @@ class ActualForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if self.calculated_problem:
+            raise forms.ValidationError(self.calculated_problem)
         if self.period_problem:
             raise forms.ValidationError(self.period_problem)
         if self.needs_reason and (

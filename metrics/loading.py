@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
-from metrics import periods
+from metrics import calculated, periods
 from metrics.models import (
     Actual,
     Benchmark,
@@ -167,6 +167,8 @@ def load_plan_data(data: dict, report: LoadReport | None = None) -> LoadReport:
         action = load.find_action(link, f"action_kpis {link}")
         for code in link["kpis"]:
             load.find_kpi(code, f"action {link['ref']}").actions.add(action)
+    # Once every figure is in: each calculated KPI's figures, from its inputs'.
+    calculated.recalculate(kpi_ids=KpiFormula.objects.values_list("kpi_id", flat=True))
     return load.report
 
 
@@ -389,6 +391,11 @@ class _Load:
         where = f"KPI {row['code']}"
         kpi = self.find_kpi(row["code"], where)
         if formula := row.get("formula"):
+            if row.get("actuals"):
+                raise FixtureError(
+                    f"{where} is calculated: its figures are worked out from "
+                    f"{formula['first']} and {formula['second']}, never listed: remove its actuals."
+                )
             _get_or_create(
                 self.report,
                 f"{where} calculation",

@@ -4,6 +4,7 @@ import datetime
 
 from django.db import IntegrityError, transaction
 
+from metrics import calculated
 from metrics.models import Actual, Kpi, PeriodLock
 from priorities import roles
 
@@ -37,7 +38,9 @@ def save_actual(
     StaleEdit with what is now stored. Raises PeriodLocked when the period is
     locked and ``user`` may not change locked periods, or gives no reason, and
     ValidationError (by field) when the figure breaks a rule of ``Actual.clean``.
-    The entry page and the data admin both save through here.
+    The entry page and the data admin both save through here; the
+    calculated KPIs the figure feeds are worked out again in the same
+    transaction.
     """
     with transaction.atomic():
         # Read the lock inside the transaction that writes, so a lock made
@@ -68,4 +71,5 @@ def save_actual(
         except IntegrityError:
             # Another save created the figure between our read and our insert.
             raise StaleEdit(Actual.objects.get(kpi=kpi, period=period)) from None
+        calculated.recalculate(kpi_ids=[kpi.pk], periods=[period], user=user)
     return actual

@@ -26,7 +26,8 @@ TEXTS = [*COMMENTARY, "note"]
 
 def _get_kpi_for_editor(request: HttpRequest, pk: int) -> Kpi:
     """The KPI, if this user may change its figures; 403 otherwise."""
-    kpi = get_object_or_404(Kpi.objects.select_related("owner"), pk=pk)
+    kpis = Kpi.objects.select_related("owner", "formula__first", "formula__second")
+    kpi = get_object_or_404(kpis, pk=pk)
     if not roles.can_edit_owned_by(request.user, kpi.owner.user_id if kpi.owner else None):
         raise PermissionDenied("You can only update the KPIs your post owns.")
     return kpi
@@ -56,7 +57,8 @@ def my_updates(request: HttpRequest) -> HttpResponse:
     # A board member linked to a post writes nothing, so is listed nothing to write.
     mine = Q(owner__user=request.user) if roles.writes_anything(request.user) else Q(pk__in=[])
     kpis = (
-        Kpi.objects.filter(mine)
+        # A calculated KPI's figures are worked out from its inputs, so nobody owes one.
+        Kpi.objects.filter(mine, formula__isnull=True)
         .with_first_reported()
         .prefetch_related(
             Prefetch("actuals", queryset=Actual.objects.filter(period__in=due), to_attr="due"),

@@ -208,7 +208,8 @@ def board_pack(request: HttpRequest) -> HttpResponse:
 @require_safe
 def kpi_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A KPI: what it measures, its rules in words, its chart, every figure and its history."""
-    kpi = get_object_or_404(Kpi.objects.with_history(), pk=pk)
+    kpis = Kpi.objects.with_history().select_related("formula__first", "formula__second")
+    kpi = get_object_or_404(kpis, pk=pk)
     today = timezone.localdate()
     reported = [actual.period for actual in kpi.recent_actuals]
     choice = board.choose_period(request.GET.get("period"), reported, today=today)

@@ -217,6 +217,7 @@ def test_a_target_added_on_the_kpi_page_follows_the_kpi_rules(client, analyst):
         "targets-TOTAL_FORMS": "1", "targets-INITIAL_FORMS": "0",
         "targets-0-starts": "2022-04-01", "targets-0-value": "150",
         "benchmarks-TOTAL_FORMS": "0", "benchmarks-INITIAL_FORMS": "0",
+        "formula-TOTAL_FORMS": "0", "formula-INITIAL_FORMS": "0",
     }  # fmt: skip
     response = client.post(reverse("admin:metrics_kpi_change", args=[kpi.pk]), data)
     assert "Enter a percentage between 0 and 100" in response.content.decode()

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from metrics import importer
-from metrics.models import Actual, Kpi, PeriodLock
+from metrics.models import Actual, Kpi, KpiFormula, PeriodLock
 from priorities import roles
 from priorities.models import Action
 from tests.factories import (
@@ -158,6 +158,20 @@ def test_every_path_refuses_a_locked_month_without_a_reason(client, kpi, path):
     assert not Actual.objects.exists()
 
 
+@pytest.mark.parametrize("path", FIGURE_PATHS)
+def test_every_path_refuses_a_typed_figure_for_a_calculated_kpi(client, kpi, path):
+    share = KpiFactory(code="CSIP.03")
+    KpiFormula.objects.create(
+        kpi=share, kind=KpiFormula.Kind.PERCENT, first=kpi, second=KpiFactory(code="CSIP.02")
+    )
+    said = FIGURE_PATHS[path](client, share, D(2021, 9, 1), {"value": "90"})
+    assert (
+        "CSIP.03 is calculated (CSIP.01 as a percentage of CSIP.02): its figures are worked "
+        "out from those KPIs, never typed in."
+    ) in said
+    assert not Actual.objects.exists()
+
+
 # Target, KPI and lock months ----------------------------------------------------
 
 
@@ -187,7 +201,8 @@ def test_admin_refuses_a_kpi_reported_from_a_day_that_is_not_a_month(
         "tolerance_kind": "absolute", "decimal_places": "1", "frequency": "monthly",
         "reporting_from": reporting_from, "targets-TOTAL_FORMS": "0",
         "targets-INITIAL_FORMS": "0", "benchmarks-TOTAL_FORMS": "0",
-        "benchmarks-INITIAL_FORMS": "0",
+        "benchmarks-INITIAL_FORMS": "0", "formula-TOTAL_FORMS": "0",
+        "formula-INITIAL_FORMS": "0",
     }  # fmt: skip
     page = client.post(reverse("admin:metrics_kpi_add"), data).content.decode()
     assert message in page
@@ -225,6 +240,7 @@ def test_a_kpi_code_that_differs_only_by_case_spacing_or_invisible_characters_is
         "tolerance_kind": "absolute", "decimal_places": "1", "frequency": "monthly",
         "targets-TOTAL_FORMS": "0", "targets-INITIAL_FORMS": "0",
         "benchmarks-TOTAL_FORMS": "0", "benchmarks-INITIAL_FORMS": "0",
+        "formula-TOTAL_FORMS": "0", "formula-INITIAL_FORMS": "0",
     }  # fmt: skip
     page = client.post(reverse("admin:metrics_kpi_add"), data).content.decode()
     assert page.count("Another KPI already has this code.") == 1

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from metrics import calculated
 from metrics.importer.apply_findings import link_action_kpis, moves_kpis, write_findings
 from metrics.importer.columns import FINDINGS
 from metrics.importer.errors import StaleImport
@@ -55,6 +56,12 @@ def apply_plan(plan: ImportPlan, *, user=None, run_id: int | None = None) -> Non
     )
     if by_model.get(Actual):
         _write_actuals(by_model[Actual], codes, user=user, reason=reason)
+        # Once for the whole workbook: the calculations its figures feed.
+        calculated.recalculate(
+            kpi_ids={codes[change.refs["kpi"]] for change in by_model[Actual]},
+            periods={change.refs["period"] for change in by_model[Actual]},
+            user=user,
+        )
 
 
 def _write_with_history(model, changes: list[Change], codes: dict, *, user, reason) -> None:

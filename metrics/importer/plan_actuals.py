@@ -43,6 +43,22 @@ class ActualsPlanner(SheetPlanner):
             self._wide_actuals(sheet, summary)
         else:
             self._long_actuals(sheet, summary)
+        self._note_calculations()
+
+    def _note_calculations(self) -> None:
+        """Say which calculated KPIs the planned figures feed: confirming works them out again."""
+        changed = {change.refs["kpi"] for change in self.plan.changes if change.model is Actual}
+        fed = [
+            code
+            for code, kpi in self.kpis.items()
+            if (formula := getattr(kpi, "formula", None))
+            and {formula.first.code, formula.second.code} & changed
+        ]
+        if fed:
+            self.plan.notices.append(
+                f"Calculated from these figures, and worked out again when the import is "
+                f"confirmed (with any calculated from them): {', '.join(fed)}."
+            )
 
     def _load_actuals(self, sheet: Sheet) -> None:
         """The stored figures of the KPIs the sheet names, and which have figures above 1."""
@@ -113,6 +129,7 @@ class ActualsPlanner(SheetPlanner):
         # depend only on the number and these two of the KPI's fields: real
         # trackers repeat the same figures endlessly, so each is read once.
         figures = self.plain_figures.setdefault((kpi.unit, kpi.decimal_places), {})
+        calculated = kpi.calculated_problem() is not None
         for column, raw in filled:
             period = wide[column]
             key = (code, period)
@@ -140,7 +157,7 @@ class ActualsPlanner(SheetPlanner):
             if period_ok is None:
                 period_ok = ok[period] = kpi.period_problem(period, today=self.today) is None
             locked = locked_through is not None and period <= locked_through
-            if not period_ok or (locked and not allow_locked):
+            if calculated or not period_ok or (locked and not allow_locked):
                 self._actual(row, summary, kpi, period, {"value": (column, raw)})
                 continue
             seen[key] = (number, column)
@@ -263,6 +280,9 @@ class ActualsPlanner(SheetPlanner):
 
     def _check(self, row: Row, kpi: Kpi, period, merged: dict, given: dict, column: int) -> bool:
         """Reject a new or changed figure the KPI refuses; whether its month is locked."""
+        if problem := kpi.calculated_problem():
+            row.reject(column, problem)
+            return False
         before = len(self.plan.rejections)
         value = merged.get("value")
         if value is None:

@@ -117,7 +117,9 @@ class SheetPlanner:
         )
         self.locked_through = PeriodLock.objects.locked_through()
         self.remember("lock", self.locked_through)
-        kpis = Kpi.objects.select_related("owner").order_by("code")
+        # With their calculations, which refuse typed figures (Kpi.calculated_problem).
+        kpis = Kpi.objects.select_related("owner", "formula__first", "formula__second")
+        kpis = kpis.order_by("code")
         self.kpis: dict[str, Kpi] = {kpi.code: kpi for kpi in self.locking(kpis)}
         self.planned: dict[str, Kpi] = dict(self.kpis)
         self.folded = {code.casefold(): code for code in self.kpis}

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from metrics import periods
+from metrics import display, periods
 from metrics.models.kpis import Kpi
 
 
@@ -43,14 +43,23 @@ class KpiFormula(models.Model):
     def __str__(self) -> str:
         return f"{self.kpi.code} = {self.describe()}"
 
-    def describe(self) -> str:
-        """The calculation in words, naming both inputs by code."""
-        first, second = self.first.code, self.second.code
+    @property
+    def joining_words(self) -> str:
+        """What stands between the two inputs when the calculation is put in words."""
         return {
-            self.Kind.PERCENT: f"{first} as a percentage of {second}",
-            self.Kind.SUM: f"{first} plus {second}",
-            self.Kind.DIFFERENCE: f"{first} minus {second}",
+            self.Kind.PERCENT: "as a percentage of",
+            self.Kind.SUM: "plus",
+            self.Kind.DIFFERENCE: "minus",
         }[self.kind]
+
+    def describe(self, first: Decimal | None = None, second: Decimal | None = None) -> str:
+        """The calculation in words, naming both inputs by code, and their figures when given:
+        "PI.1 (100) as a percentage of PI.2 (132.44)"."""
+
+        def named(kpi: Kpi, value: Decimal | None) -> str:
+            return kpi.code if value is None else f"{kpi.code} ({display.exact(value)})"
+
+        return f"{named(self.first, first)} {self.joining_words} {named(self.second, second)}"
 
     def compute(self, first: Decimal, second: Decimal) -> Decimal | None:
         """The calculated figure at the KPI's decimal places; None when it has no value

@@ -390,6 +390,20 @@ class Kpi(models.Model):
             )
         return None
 
+    def calculated_problem(self) -> str | None:
+        """Why a figure for this KPI is never typed in: it is calculated. None if it is not.
+
+        The one rule, asked by Actual.clean, the entry page and the import;
+        only ``metrics.calculated.recalculate`` writes a calculated KPI's figures.
+        """
+        formula = getattr(self, "formula", None)  # None when the KPI has no calculation
+        if formula is None:
+            return None
+        return (
+            f"{self.code} is calculated ({formula.describe()}): its figures are worked out "
+            "from those KPIs, never typed in."
+        )
+
     def value_from_ratio(self, numerator: Decimal, denominator: Decimal) -> Decimal:
         """The value a numerator over a denominator gives, rounded to the KPI's places."""
         ratio = numerator / denominator
@@ -571,6 +585,8 @@ class Actual(models.Model):
         """The figure rules every write path applies (``metrics.services.save_actual``)."""
         if not self.kpi_id:
             return
+        if problem := self.kpi.calculated_problem():
+            raise ValidationError({"value": problem})
         problems = {}
         if self.period and (
             problem := self.kpi.period_problem(self.period, today=timezone.localdate())
