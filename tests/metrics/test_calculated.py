@@ -263,6 +263,7 @@ def _kpi_admin_data(kpi: Kpi, **formula) -> dict:
         "targets-TOTAL_FORMS": "0", "targets-INITIAL_FORMS": "0",
         "benchmarks-TOTAL_FORMS": "0", "benchmarks-INITIAL_FORMS": "0",
         "formula-TOTAL_FORMS": "1", "formula-INITIAL_FORMS": "0",
+        "definition_changes-TOTAL_FORMS": "0", "definition_changes-INITIAL_FORMS": "0",
     }  # fmt: skip
     return data | {f"formula-0-{name}": value for name, value in formula.items()}
 
