@@ -7,9 +7,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Min, Prefetch, Q
+from django.db.models import Min, Prefetch, Q
 from django.db.models.functions import Upper
-from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from metrics import display, periods, rag
@@ -86,9 +85,13 @@ class KpiQuerySet(models.QuerySet):
         may reach further back, to ``annual_since``, so its trajectory has
         years to read. Five queries in all.
         """
+        from metrics.models import figures  # defined after Kpi, on which it depends
+
         # Who saved each figure comes too: the board shows who wrote its commentary.
         actuals = (
-            Actual.objects.shown_on_board().select_related("updated_by__officer").order_by("period")
+            figures.Actual.objects.shown_on_board()
+            .select_related("updated_by__officer")
+            .order_by("period")
         )
         if since is not None:
             annual = Q(kpi__frequency=Kpi.Frequency.ANNUAL, period__gte=annual_since or since)
@@ -101,7 +104,9 @@ class KpiQuerySet(models.QuerySet):
             .prefetch_related(
                 Prefetch(
                     "targets",
-                    queryset=Target.objects.filter(_in_service_years("starts")).order_by("starts"),
+                    queryset=figures.Target.objects.filter(_in_service_years("starts")).order_by(
+                        "starts"
+                    ),
                 ),
                 Prefetch("actuals", queryset=actuals, to_attr="recent_actuals"),
                 Prefetch("areas", queryset=PriorityArea.objects.select_related("plan")),
@@ -116,10 +121,12 @@ class KpiQuerySet(models.QuerySet):
         What a trajectory chart and its data table show; ``summary.kpi_row`` works
         on it too. Six queries whatever the number of KPIs and months.
         """
+        from metrics.models import figures  # defined after Kpi, on which it depends
+
         return self.with_figures().prefetch_related(
             Prefetch(
                 "benchmarks",
-                queryset=Benchmark.objects.filter(_in_service_years("period")).order_by(
+                queryset=figures.Benchmark.objects.filter(_in_service_years("period")).order_by(
                     "comparator", "period"
                 ),
             )
@@ -300,6 +307,8 @@ class Kpi(models.Model):
         workbook importer all ask here. Given a value and the counts, the
         value must be what the counts give at the KPI's decimal places.
         """
+        from metrics.models import figures  # defined after Kpi, on which it depends
+
         problems = {
             name: too_big
             for name, number in (
@@ -307,7 +316,7 @@ class Kpi(models.Model):
                 ("numerator", numerator),
                 ("denominator", denominator),
             )
-            if (too_big := Actual.size_problem(number))
+            if (too_big := figures.Actual.size_problem(number))
         }
         if "value" not in problems and (problem := self._value_problem(value)):
             problems["value"] = problem
@@ -460,196 +469,3 @@ class Kpi(models.Model):
             reporting_from=self.reporting_from or self.first_reported,
             asked=self.asked_for(period),
         )
-
-
-class Target(models.Model):
-    """A target in force from a month until the next step for the same KPI."""
-
-    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="targets")
-    starts = models.DateField("in force from", help_text="First day of the month it applies from.")
-    value = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
-    lower = models.DecimalField(
-        max_digits=12, decimal_places=4, null=True, blank=True, help_text="Band, neutral KPIs only."
-    )
-    upper = models.DecimalField(
-        max_digits=12, decimal_places=4, null=True, blank=True, help_text="Band, neutral KPIs only."
-    )
-    source = models.CharField(max_length=300, blank=True)
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["kpi", "starts"]
-        constraints = [
-            models.UniqueConstraint(fields=["kpi", "starts"], name="target_one_step_per_month"),
-            _first_of_month("starts", "target_starts_first_of_month"),
-            models.CheckConstraint(
-                condition=Q(value__isnull=False)
-                | (Q(lower__isnull=False) & Q(upper__isnull=False)),
-                name="target_has_value_or_band",
-                violation_error_message="Give a target value, or both ends of a band.",
-            ),
-            models.CheckConstraint(
-                condition=Q(lower__isnull=True) | Q(upper__isnull=True) | Q(lower__lte=F("upper")),
-                name="target_band_lower_not_above_upper",
-                violation_error_message="The lower end of the band cannot be above the upper end.",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        if self.lower is not None:
-            level = f"{self.lower} to {self.upper}"
-        else:
-            level = f"{self.value}"
-        return f"{self.kpi.code} from {periods.month_label(self.starts)}: {level}"
-
-    def clean(self) -> None:
-        if self.starts and (problem := periods.month_problem(self.starts)):
-            raise ValidationError({"starts": problem})
-
-    @property
-    def step(self) -> rag.Step:
-        return rag.Step(starts=self.starts, value=self.value, lower=self.lower, upper=self.upper)
-
-
-class ActualQuerySet(models.QuerySet):
-    def shown_on_board(self) -> "ActualQuerySet":
-        """Figures for months the service records; anything else is a stray direct write."""
-        return self.filter(_in_service_years("period"))
-
-
-class Actual(models.Model):
-    # No index of its own: the unique (kpi, period) constraint below leads with it.
-    kpi = models.ForeignKey(Kpi, on_delete=models.PROTECT, related_name="actuals", db_index=False)
-    period = models.DateField(help_text="First day of the month; a quarter's last month.")
-    value = models.DecimalField(max_digits=12, decimal_places=4)
-    numerator = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
-    denominator = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
-    what_data_tells_us = models.TextField("what is the data telling us", blank=True)
-    issues_and_risks = models.TextField("what are the issues and risks", blank=True)
-    evidence_of_impact = models.TextField("what evidence shows the actions are working", blank=True)
-    source = models.CharField(max_length=300, blank=True)
-    note = models.CharField(
-        max_length=300,
-        blank=True,
-        help_text="A footnote to this figure, shown beside it and never part of the number, "
-        "e.g. why the establishment rose that month.",
-    )
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    updated_at = models.DateTimeField(auto_now=True)
-    version = models.PositiveIntegerField(
-        default=1, help_text="Goes up by one on every change, so a stale edit can be refused."
-    )
-    history = HistoricalRecords()
-
-    objects = ActualQuerySet.as_manager()
-
-    # The three questions each figure answers; a page of text each at most.
-    COMMENTARY = ("what_data_tells_us", "issues_and_risks", "evidence_of_impact")
-    COMMENTARY_MAX_LENGTH = 5000
-
-    class Meta:
-        ordering = ["kpi", "period"]
-        constraints = [
-            models.UniqueConstraint(fields=["kpi", "period"], name="actual_one_per_kpi_period"),
-            _first_of_month("period", "actual_period_first_of_month"),
-            models.CheckConstraint(
-                condition=Q(numerator__isnull=True, denominator__isnull=True)
-                | Q(numerator__isnull=False, denominator__isnull=False),
-                name="actual_numerator_and_denominator_together",
-                violation_error_message="Give both the numerator and the denominator, or neither.",
-            ),
-            models.CheckConstraint(
-                condition=Q(denominator__isnull=True)
-                | (Q(denominator__gt=0) & Q(numerator__gte=0) & Q(numerator__lte=F("denominator"))),
-                name="actual_numerator_within_denominator",
-                violation_error_message=(
-                    "The numerator must be between 0 and the denominator, "
-                    "and the denominator above 0."
-                ),
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kpi.code} {periods.month_label(self.period)}: {self.value}"
-
-    def save(self, *args, **kwargs):
-        # Every change, from any path, moves the version on, so an edit based
-        # on an older version can be recognised and refused.
-        if not self._state.adding:
-            self.version += 1
-        super().save(*args, **kwargs)
-
-    def clean(self) -> None:
-        """The figure rules every write path applies (``metrics.services.save_actual``)."""
-        if not self.kpi_id:
-            return
-        if problem := self.kpi.calculated_problem():
-            raise ValidationError({"value": problem})
-        problems = {}
-        if self.period and (
-            problem := self.kpi.period_problem(self.period, today=timezone.localdate())
-        ):
-            problems["period"] = problem
-        problems |= self.kpi.value_problems(self.value, self.numerator, self.denominator)
-        problems |= self.text_problems({name: getattr(self, name) for name in self.COMMENTARY})
-        if problems:
-            raise ValidationError(problems)
-
-    @classmethod
-    def size_problem(cls, number: Decimal | None) -> str | None:
-        """A figure too large to store, from the value field's own digits."""
-        field = cls._meta.get_field("value")
-        limit = Decimal(10) ** (field.max_digits - field.decimal_places)
-        if number is not None and abs(number) >= limit:
-            return f"Enter a number below {limit:,}."
-        return None
-
-    @classmethod
-    def text_problems(cls, texts: dict[str, str]) -> dict[str, str]:
-        """Commentary, source and footnote longer than they may be, by field."""
-        limits = {name: cls.COMMENTARY_MAX_LENGTH for name in cls.COMMENTARY}
-        for name in ("source", "note"):
-            limits[name] = cls._meta.get_field(name).max_length
-        return {
-            name: f"Shorten this to {limits[name]:,} characters or fewer."
-            for name, text in texts.items()
-            if name in limits and len(text or "") > limits[name]
-        }
-
-    @property
-    def ratio_percent(self) -> Decimal | None:
-        if self.numerator is None or not self.denominator:
-            return None
-        return Decimal(self.numerator) * 100 / Decimal(self.denominator)
-
-
-class Benchmark(models.Model):
-    class Comparator(models.TextChoices):
-        STATISTICAL_NEIGHBOURS = "statistical_neighbours", "Statistical neighbours"
-        REGION = "region", "West Midlands region"
-        ENGLAND = "england", "England"
-
-    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="benchmarks")
-    comparator = models.CharField(max_length=30, choices=Comparator.choices)
-    period = models.DateField()
-    value = models.DecimalField(max_digits=12, decimal_places=4)
-    source = models.CharField(max_length=300, blank=True)
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["kpi", "comparator", "period"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["kpi", "comparator", "period"], name="benchmark_one_per_comparator_period"
-            ),
-            _first_of_month("period", "benchmark_period_first_of_month"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kpi.code} {self.get_comparator_display()} {periods.month_label(self.period)}"
-
-    def clean(self) -> None:
-        if self.period and (problem := periods.month_problem(self.period)):
-            raise ValidationError({"period": problem})
