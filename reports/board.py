@@ -18,7 +18,7 @@ from metrics import display, periods, rag
 from metrics.models import Actual, Kpi
 from metrics.summary import KpiRow, PlanSummary, actions_judged_on, kpi_row
 from priorities.models import Action, Plan, PriorityArea
-from reports import chart_table, charts
+from reports import chart_input, chart_table, charts
 from reports.board_actions import ActionLine, action_lines, kpi_marks, ref_key
 
 # Worst first, for sorting a column of statuses: the ones a board asks about
@@ -297,8 +297,8 @@ def chart_for(
     row: KpiRow,
     *,
     until: datetime.date,
-    actions: list[charts.ActionMark],
-) -> charts.ChartInput:
+    actions: list[chart_input.ActionMark],
+) -> chart_input.ChartInput:
     """A KPI fetched ``with_history()``, as its chart shows it up to a period.
 
     The board reads a period as it stood then, so later figures are left out;
@@ -309,7 +309,7 @@ def chart_for(
     for benchmark in sorted(kpi.benchmarks.all(), key=lambda b: (b.comparator, b.period)):
         if benchmark.period <= until:
             series.setdefault(benchmark.comparator, []).append((benchmark.period, benchmark.value))
-    return charts.ChartInput(
+    return chart_input.ChartInput(
         code=kpi.code,
         title=kpi.title,
         unit=kpi.unit,
@@ -321,7 +321,8 @@ def chart_for(
         steps=kpi.steps,
         trajectory=row.trajectory,
         benchmarks=[
-            charts.Benchmark(key, names.get(key, key), points) for key, points in series.items()
+            chart_input.Benchmark(key, names.get(key, key), points)
+            for key, points in series.items()
         ],
         actions=list(actions),
         viewed=until,
@@ -336,7 +337,7 @@ class KpiPanel:
     """A KPI on an area or KPI page: its row for the period and its chart."""
 
     row: KpiRow
-    chart: charts.ChartInput
+    chart: chart_input.ChartInput
     scope: str = ""  # keeps ids unique when a KPI shows under two areas on one page
 
     @property

@@ -11,7 +11,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q
 
 from metrics.models import Kpi
 from priorities.models import Action, ActionState, PriorityArea
-from reports import charts
+from reports import chart_input
 
 
 def action_ref(action: Action, area: PriorityArea | None = None) -> str:
@@ -31,7 +31,7 @@ def ref_key(action: Action) -> tuple:
 
 def completed_marks(
     actions: list[Action], on: datetime.date, area: PriorityArea | None = None
-) -> list[charts.ActionMark]:
+) -> list[chart_input.ActionMark]:
     """Actions completed by a day as they stood then, as chart markers.
 
     An action with no completed date has none.
@@ -41,7 +41,7 @@ def completed_marks(
         state = action.state_on(on)
         done = state.completed_date if state else None
         if done and done <= on:
-            marks.append(charts.ActionMark(done, action_ref(action, area), action.description))
+            marks.append(chart_input.ActionMark(done, action_ref(action, area), action.description))
     return marks
 
 
@@ -57,7 +57,7 @@ def linked_actions(on: datetime.date) -> Prefetch:
 
 def kpi_marks(
     kpi: Kpi, area_actions: list[Action], on: datetime.date, area: PriorityArea | None = None
-) -> list[charts.ActionMark]:
+) -> list[chart_input.ActionMark]:
     """The actions a KPI's chart marks: those linked to it, else (none linked) its area's.
 
     ``kpi`` comes with ``linked_actions`` (prefetched with ``linked_actions(on)``).
@@ -70,7 +70,7 @@ def kpi_marks(
 
 def kpi_page_marks(
     kpi: Kpi, areas: list[PriorityArea], on: datetime.date
-) -> list[charts.ActionMark]:
+) -> list[chart_input.ActionMark]:
     """``kpi_marks`` for a KPI's own page, where its fallback is every area it evidences.
 
     One query: the actions linked to the KPI or in its areas, as they stood on ``on``.

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from metrics import display, periods, rag
 from metrics.models import DefinitionChange
-from reports.charts import DEFINITION_CHANGED, ChartInput, Gap
+from reports.chart_input import ChartInput, Gap
+from reports.charts import DEFINITION_CHANGED
 
 
 @dataclass(frozen=True)

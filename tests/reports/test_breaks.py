@@ -10,7 +10,7 @@ from django.urls import reverse
 from metrics import rag
 from metrics.models import DefinitionChange, Kpi
 from metrics.summary import for_board
-from reports import board, chart_table, charts
+from reports import board, chart_input, chart_table, charts
 from tests.factories import ActualFactory, KpiFactory, PriorityAreaFactory, UserFactory
 from tests.reports.helpers import charts as page_charts
 from tests.reports.helpers import text, trace
@@ -29,7 +29,7 @@ def _change(starts=APRIL) -> DefinitionChange:
     return DefinitionChange(starts=starts, old_definition=OLD, new_definition=NEW, source=SOURCE)
 
 
-def _chart(**changes) -> charts.ChartInput:
+def _chart(**changes) -> chart_input.ChartInput:
     values = {
         "code": "CSIP.02",
         "title": "Assessments in 45 working days",
@@ -49,7 +49,7 @@ def _chart(**changes) -> charts.ChartInput:
         "steps": [rag.Step(D(2021, 1, 1), Decimal("90"))],
         "changes": [_change()],
     }
-    return charts.ChartInput(**{**values, **changes})
+    return chart_input.ChartInput(**{**values, **changes})
 
 
 # The chart -----------------------------------------------------------------

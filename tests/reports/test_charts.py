@@ -16,7 +16,7 @@ from django.urls import reverse
 from metrics import display, rag
 from metrics.models import Kpi
 from priorities.models import PriorityArea
-from reports import chart_table, charts
+from reports import chart_input, chart_table, charts
 from tests.factories import UserFactory
 from tests.reports.helpers import cells, trace
 from tests.reports.helpers import charts as page_charts
@@ -24,7 +24,7 @@ from tests.reports.helpers import charts as page_charts
 D = datetime.date
 
 
-def _chart(**changes) -> charts.ChartInput:
+def _chart(**changes) -> chart_input.ChartInput:
     values = {
         "code": "CSIP.01",
         "title": "Contacts progressed within one working day (MASH)",
@@ -45,19 +45,19 @@ def _chart(**changes) -> charts.ChartInput:
             rag.Step(D(2021, 4, 1), Decimal("95")),
         ],
         "benchmarks": [
-            charts.Benchmark(
+            chart_input.Benchmark(
                 "statistical_neighbours", "Statistical neighbours", [(D(2020, 12, 1), 80)]
             ),
-            charts.Benchmark("region", "West Midlands region", [(D(2020, 12, 1), 82)]),
-            charts.Benchmark("england", "England", [(D(2020, 12, 1), Decimal("85.5"))]),
+            chart_input.Benchmark("region", "West Midlands region", [(D(2020, 12, 1), 82)]),
+            chart_input.Benchmark("england", "England", [(D(2020, 12, 1), Decimal("85.5"))]),
         ],
-        "actions": [charts.ActionMark(D(2020, 12, 15), "2.7", "Baseline audit of contacts")],
+        "actions": [chart_input.ActionMark(D(2020, 12, 15), "2.7", "Baseline audit of contacts")],
     }
     values.update(changes)
-    chart = charts.ChartInput(**values)
+    chart = chart_input.ChartInput(**values)
     rule = rag.Rule(polarity=chart.polarity, unit=chart.unit, frequency=chart.frequency)
     trajectory = rag.trajectory(dict(chart.actuals), chart.steps, chart.period, rule)
-    return charts.ChartInput(**{**values, "trajectory": changes.get("trajectory", trajectory)})
+    return chart_input.ChartInput(**{**values, "trajectory": changes.get("trajectory", trajectory)})
 
 
 def _shown(y: float, kpi: Kpi) -> str:

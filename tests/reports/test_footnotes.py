@@ -10,7 +10,7 @@ from django.utils import timezone
 from metrics import importer
 from metrics.models import Actual
 from priorities import roles
-from reports import chart_table, charts
+from reports import chart_input, chart_table, charts
 from tests.factories import (
     ActualFactory,
     KpiFactory,
@@ -26,8 +26,8 @@ D = datetime.date
 NOTE = "Increase in Establishment due to the Family Comes First transfer of posts"
 
 
-def _chart() -> charts.ChartInput:
-    return charts.ChartInput(
+def _chart() -> chart_input.ChartInput:
+    return chart_input.ChartInput(
         code="WF.01",
         title="Social worker establishment (FTE)",
         unit="fte",
