@@ -24,7 +24,7 @@ NUMBER = re.compile(r"(?<![\w\-/.])\d[\d,]*(?:\.\d+)?")
 
 # Figures the paper gives without printing the number itself, and why.
 NOT_PRINTED = {
-    ("CSIP.10", "2021-01-01", "value"): "30 of 38 return interviews: the paper prints the counts only",
+    ("CSIP.10", "2021-01-01", "value"): "30 of 38 return interviews: it prints the counts only",
 }
 
 
@@ -44,7 +44,7 @@ def seeded():
 def test_quoted_numbers_reads_a_quotation_as_printed():
     source = (
         "Quarterly Corporate Performance Report Quarter 2 2021/22 (Children and Young People "
-        "Scrutiny Committee, 20 January 2022), PI.2129: 'Quarter 2 position – 77.7%' "
+        "Scrutiny Committee, 20 January 2022), PI.2129: 'Quarter 2 position \N{EN DASH} 77.7%' "
         "(appendix: 'Take up 77.67%') 'Establishment (FTE)' 'Nov-21': '132.44 (1.)' '3,505'"
     )
     # "2021/22", "20 January 2022" and "PI.2129" are outside the quotations; "Nov-21" is a month.
@@ -79,7 +79,7 @@ def test_every_stored_figure_is_printed_in_the_words_its_source_quotes(seeded):
             unquoted.append((code, period.isoformat(), name, number, source))
     assert not unquoted, unquoted[:5]
     # The allow-list names only figures that exist, so it cannot hide a stale entry.
-    for code, period, name in NOT_PRINTED:
+    for code, period, _ in NOT_PRINTED:
         assert Actual.objects.filter(kpi__code=code, period=period).exists(), (code, period)
 
 
@@ -110,7 +110,7 @@ def test_the_corporate_report_reproduces_as_a_saved_scorecard(seeded):
     assert card.title == "Corporate quarterly performance report, Q2 2021/22"
     assert (card.columns, card.periods, card.as_at.isoformat()) == ("quarterly", 2, "2021-09-01")
     rows = [(row.group, row.kpi.code) for row in card.rows.select_related("kpi")]
-    one_council = "One Council – Building a Dynamic and Sustainable Organisation"
+    one_council = "One Council \N{EN DASH} Building a Dynamic and Sustainable Organisation"
     safer = "Strong and Safer Communities"
     assert rows == [
         (one_council, "PI.2249"),
@@ -167,9 +167,12 @@ def test_calculated_kpis_ship_no_typed_figures():
 def test_a_footnote_is_a_note_beside_the_figure_never_part_of_it(seeded):
     november = Actual.objects.get(kpi__code="WF.01", period="2021-11-01")
     assert november.value == Decimal("132.44")
-    assert november.note == "Increase in Establishment due to the Family Comes First transfer of posts"
+    assert november.note == (
+        "Increase in Establishment due to the Family Comes First transfer of posts"
+    )
     noted = Actual.objects.filter(kpi__code="WF.01").exclude(note="")
-    assert [a.period.strftime("%Y-%m") for a in noted] == ["2021-11", "2022-01", "2022-06", "2022-07"]
+    months = [a.period.strftime("%Y-%m") for a in noted]
+    assert months == ["2021-11", "2022-01", "2022-06", "2022-07"]
     assert Actual.objects.get(kpi__code="WF.01", period="2021-12-01").note == ""
 
 
