@@ -271,10 +271,8 @@ class _Load:
             },
         )
         for ref in row.get("areas", []):
-            key = (ref["plan"], ref["number"])
-            if key not in self.areas:
-                raise FixtureError(f"{where}: no priority area {ref['number']} in {ref['plan']}.")
-            kpi.areas.add(self.areas[key])
+            # The area may come from an earlier fixture file.
+            kpi.areas.add(self.find_area(ref, where))
         self.figures(kpi, row, where)
 
     def figures(self, kpi: Kpi, row: dict, where: str) -> None:

@@ -171,9 +171,16 @@ def test_years_after_the_2021_plan_ended_list_no_overdue_kpi(dudley):
 
 
 def test_september_2021_has_no_overdue_figure_for_months_the_council_never_reported(dudley):
-    summary = summarise_plan(dudley, D(2021, 9, 1), today=TODAY)
+    september = D(2021, 9, 1)
+    summary = summarise_plan(dudley, september, today=TODAY)
     assert summary.rollup.counts[Status.OVERDUE] == 0
-    assert summary.rollup.counts[Status.NOT_REQUIRED] == 9
+    # Every KPI whose series had ended by then and has no one-off figure for the month.
+    ended = (
+        Kpi.objects.for_plan(dudley)
+        .filter(reported_until__lt=september)
+        .exclude(actuals__period=september)
+    )
+    assert summary.rollup.counts[Status.NOT_REQUIRED] == ended.count() >= 9
 
 
 def test_a_month_inside_a_reported_run_with_no_figure_is_still_overdue(dudley):

@@ -15,6 +15,7 @@ from priorities.models import Action, Finding, FindingSource, Officer, Plan, Pri
 pytestmark = pytest.mark.django_db
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 FIXTURE = json.loads((FIXTURES / "dudley.json").read_text())
+PUBLISHED = json.loads((FIXTURES / "published.json").read_text())
 ALL = [json.loads((FIXTURES / name).read_text()) for name in ("dudley.json", "send_wsoa.json")]
 FINDINGS = json.loads((FIXTURES / "findings.json").read_text())
 
@@ -51,7 +52,7 @@ def test_seed_loads_the_refreshed_plans_five_priorities():
 
 def test_seed_counts_match_the_fixtures():
     seed()
-    kpis = FIXTURE["kpis"]
+    kpis = FIXTURE["kpis"] + PUBLISHED["kpis"]
     plans = [plan for data in ALL for plan in data["plans"]]
     officers = {o["role_title"] for data in [*ALL, FINDINGS] for o in data["officers"]}
     assert counts() == {
@@ -64,8 +65,10 @@ def test_seed_counts_match_the_fixtures():
         "Actual": sum(len(k["actuals"]) for k in kpis),
         "Benchmark": sum(len(k["benchmarks"]) for k in kpis),
     }
-    # Every KPI in the design brief's table of real data is there.
-    assert Kpi.objects.count() == 17
+    # Every KPI in the design brief's table of real data is there, and every other
+    # measure the papers publish a figure for.
+    assert len(FIXTURE["kpis"]) == 17
+    assert Kpi.objects.count() == 17 + len(PUBLISHED["kpis"])
     assert FindingSource.objects.count() == len(FINDINGS["sources"])
     assert Finding.objects.count() == len(FINDINGS["findings"])
     assert FindingKpi.objects.count() == sum(len(f.get("kpis", [])) for f in FINDINGS["findings"])

@@ -393,7 +393,12 @@ def test_board_pack_has_every_area_with_its_charts_and_actions(board_client, dud
     assert len(chart_ids) == len(set(chart_ids))  # a KPI under two areas gets two charts
     for kpi in Kpi.objects.for_plan(dudley):
         under = kpi.areas.filter(plan=dudley).count()
-        assert sum(f"-kpi-{kpi.pk}-chart-data" in chart_id for chart_id in chart_ids) == under
+        charts = sum(f"-kpi-{kpi.pk}-chart-data" in chart_id for chart_id in chart_ids)
+        if kpi.actuals.filter(period__lte=D(2021, 9, 1)).exists():
+            assert charts == under, kpi
+        else:
+            # First reported after the month: as it stood, there may be nothing to draw.
+            assert charts in (0, under), kpi
     mash = text(element(page, f"area-{mash_area(dudley).pk}"))
     summary = summarise_plan(dudley, D(2021, 9, 1), today=timezone.localdate())
     expected = next(a for a in summary.areas if a.area == mash_area(dudley)).rollup

@@ -83,7 +83,8 @@ def _wait_for_a_chart(page) -> None:
 
 def test_board_member_reads_the_plan_then_an_area_with_its_charts(live_server, dudley):
     mash = PriorityArea.objects.get(plan=dudley, title__contains="MASH")
-    charts = mash.kpis.count()
+    # November 2020 as it stood: a chart for each KPI with a figure by then.
+    charts = mash.kpis.filter(actuals__period__lte="2020-11-01").distinct().count()
 
     def steps(page):
         sign_in(page, "board")

@@ -14,7 +14,7 @@ from priorities.models import Officer
 # Loaded in this order: later files refer to the plans, actions and KPIs of earlier ones.
 FIXTURES = [
     Path(settings.BASE_DIR) / "fixtures" / name
-    for name in ("dudley.json", "send_wsoa.json", "findings.json")
+    for name in ("dudley.json", "published.json", "send_wsoa.json", "findings.json")
 ]
 
 # Local logins only. The head of service acts for the post that owns the
