@@ -141,6 +141,7 @@ class Kpi(models.Model):
         DAYS = "days", "Days"
         FTE = "fte", "Full-time equivalent posts"
         NUMBER = "number", "Number"
+        SCORE = "score", "Score (can be below zero)"
 
     class Polarity(models.TextChoices):
         HIGHER = "higher", "Higher is better"
@@ -354,7 +355,8 @@ class Kpi(models.Model):
             return None
         if self.unit == self.Unit.PERCENT and not 0 <= value <= 100:
             return "Enter a percentage between 0 and 100, for example 90.3."
-        if value < 0:
+        if value < 0 and self.unit != self.Unit.SCORE:
+            # Only a score (e.g. a progress score, where 0 is the national average) goes below 0.
             return f"Enter a {self.get_unit_display().lower()} of 0 or more."
         if _decimals(value) > places == 0:
             return "Enter a whole number, for example 12."
