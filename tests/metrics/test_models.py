@@ -85,3 +85,11 @@ def test_kpi_codes_are_unique():
     KpiFactory(code="PI.426")
     with pytest.raises(IntegrityError), transaction.atomic():
         KpiFactory(code="PI.426")
+
+
+def test_only_a_score_may_go_below_zero():
+    # A progress score of -1.4 means less progress than pupils nationally: a real figure.
+    score = Kpi(code="KS2.R", unit=Kpi.Unit.SCORE, decimal_places=1)
+    assert score.value_problems(Decimal("-1.4")) == {}
+    count = Kpi(code="C.1", unit=Kpi.Unit.COUNT, decimal_places=0)
+    assert count.value_problems(Decimal("-1")) == {"value": "Enter a count of 0 or more."}
