@@ -254,8 +254,15 @@ def test_kpi_data_table_matches_the_chart(seeded_client):
 
 
 def _missing(kpi: Kpi, x: str) -> str:
-    """What a chart's data table says for a period with no figure."""
-    asked = kpi.asked_for(datetime.date.fromisoformat(x))
+    """What a chart's data table says for a period with no figure.
+
+    Where the KPI's definition changed that month, the table's row for it
+    says so (the line breaks there).
+    """
+    day = datetime.date.fromisoformat(x)
+    if kpi.definition_changes.filter(starts=day).exists():
+        return "Definition changed"
+    asked = kpi.asked_for(day)
     return "No figure" if asked else rag.Status.NOT_REQUIRED.label
 
 

@@ -80,17 +80,23 @@ def _strings(node, key=""):
 
 
 def test_no_line_is_drawn_across_months_with_no_figure(seeded):
-    kpi = Kpi.objects.get(code="CSIP.04")  # Dec 2020, then nothing until Jul 2021
+    kpi = Kpi.objects.get(code="CSIP.04")  # Dec 2020, Feb 2021, then nothing until Jul 2021
     figure, _ = _figures(seeded, kpi, "2021-11")
     actual = trace(figure, "Actual")
     points = list(zip(actual["x"], actual["y"], strict=True))
-    assert points[:3] == [("2020-12-01", 116.0), ("2021-01-01", None), ("2021-07-01", 66.0)]
+    assert points[:5] == [
+        ("2020-12-01", 116.0),
+        ("2021-01-01", None),
+        ("2021-02-01", 94.0),
+        ("2021-03-01", None),
+        ("2021-07-01", 66.0),
+    ]
     assert actual["connectgaps"] is False
     # The table under the chart says the same: one row for the whole gap.
     _, area_page = _area_figure(seeded, kpi, "2021-11")
     table = area_page.split(f'data-chart="kpi-{kpi.pk}-chart"')[1].split("</table>")[0]
     # CSIP.04 was reported until December 2020; the July to September figures were one-offs.
-    assert "Jan 2021 to Jun 2021 Not required: no figure asked for" in text(table)
+    assert "Mar 2021 to Jun 2021 Not required: no figure asked for" in text(table)
 
 
 def test_a_quarterly_kpis_line_joins_consecutive_quarters_but_breaks_at_a_missing_one(signed_in):
