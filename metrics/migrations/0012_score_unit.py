@@ -4,20 +4,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('metrics', '0011_scorecards_calculations_definition_changes_annual'),
+        ("metrics", "0011_scorecards_calculations_definition_changes_annual"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicalkpi',
-            name='unit',
-            field=models.CharField(choices=[('percent', 'Percentage'), ('rate_per_10000', 'Rate per 10,000 children'), ('count', 'Count'), ('days', 'Days'), ('fte', 'Full-time equivalent posts'), ('number', 'Number'), ('score', 'Score (can be below zero)')], default='percent', max_length=20),
+            model_name="historicalkpi",
+            name="unit",
+            field=models.CharField(
+                choices=[
+                    ("percent", "Percentage"),
+                    ("rate_per_10000", "Rate per 10,000 children"),
+                    ("count", "Count"),
+                    ("days", "Days"),
+                    ("fte", "Full-time equivalent posts"),
+                    ("number", "Number"),
+                    ("score", "Score (can be below zero)"),
+                ],
+                default="percent",
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='kpi',
-            name='unit',
-            field=models.CharField(choices=[('percent', 'Percentage'), ('rate_per_10000', 'Rate per 10,000 children'), ('count', 'Count'), ('days', 'Days'), ('fte', 'Full-time equivalent posts'), ('number', 'Number'), ('score', 'Score (can be below zero)')], default='percent', max_length=20),
+            model_name="kpi",
+            name="unit",
+            field=models.CharField(
+                choices=[
+                    ("percent", "Percentage"),
+                    ("rate_per_10000", "Rate per 10,000 children"),
+                    ("count", "Count"),
+                    ("days", "Days"),
+                    ("fte", "Full-time equivalent posts"),
+                    ("number", "Number"),
+                    ("score", "Score (can be below zero)"),
+                ],
+                default="percent",
+                max_length=20,
+            ),
         ),
     ]
