@@ -251,6 +251,11 @@ if not 1 <= SUBMISSION_DEADLINE_WORKING_DAY <= 20:
         "SUBMISSION_DEADLINE_WORKING_DAY must be a working day from 1 to 20."
     )
 
+# Sign-off: a figure its owner saves is "provisional" until its area's
+# responsible officer or an analyst signs it off. SIGN_OFF_REQUIRED=0 switches
+# this off: every saved figure then counts as final.
+SIGN_OFF_REQUIRED = env_bool("SIGN_OFF_REQUIRED", default=True)
+
 # Board pages keep their rendered content this many seconds, keyed by a stamp
 # of the data (metrics.stamps.data_stamp), so any change shows at once.
 BOARD_CACHE_SECONDS = int(os.environ.get("BOARD_CACHE_SECONDS", "600"))

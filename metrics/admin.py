@@ -401,6 +401,8 @@ class ActualAdmin(VersionedAdmin):
             user=request.user,
             expected_version=data.get("seen_version") if change else None,
             reason=data.get("change_reason", ""),
+            # An analyst loading a figure here signs it off by that act.
+            sign_off=True,
             **{name: data[name] for name in form.changed_data if name in SAVED_FIELDS},
         )
         obj.pk, obj.version = saved.pk, saved.version

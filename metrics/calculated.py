@@ -119,10 +119,21 @@ def _work_out(formula: KpiFormula, month: datetime.date, stored: dict, *, user, 
         del stored[key]
         return 1
     source = f"Calculated: {formula.describe(first.value, second.value)}"
-    if current is not None and (current.value, current.source) == (value, source):
+    # Signed off when both inputs are; otherwise provisional, as its inputs are.
+    state = (
+        Actual.State.SIGNED_OFF
+        if first.state == second.state == Actual.State.SIGNED_OFF
+        else Actual.State.SUBMITTED
+    )
+    if current is not None and (current.value, current.source, current.state) == (
+        value,
+        source,
+        state,
+    ):
         return 0
     actual = current or Actual(kpi=formula.kpi, period=month)
     actual.value, actual.source, actual.numerator, actual.denominator = value, source, None, None
+    actual.state = state
     actual.updated_by = user
     _for_history(actual, formula, user).save()
     stored[key] = actual

@@ -80,6 +80,8 @@ def _get_or_create(report: LoadReport, where: str, model, lookup: dict, defaults
         instance.full_clean()
     except ValidationError as error:
         raise FixtureError(f"{where}: {'; '.join(error.messages)}") from error
+    if model is Actual:
+        instance._change_reason = "Published figure loaded from the fixtures: signed off"
     instance.save()
     report.count(model, created=True)
     return instance
@@ -292,7 +294,9 @@ class _Load:
                 Actual,
                 {"kpi": kpi, "period": _month(actual["period"])},
                 {name: _decimal(actual.get(name)) for name in ("value", "numerator", "denominator")}
-                | {name: actual.get(name, "") for name in (*Actual.COMMENTARY, "source", "note")},
+                | {name: actual.get(name, "") for name in (*Actual.COMMENTARY, "source", "note")}
+                # The council's published figures are signed off by loading them.
+                | {"state": Actual.State.SIGNED_OFF},
             )
         for benchmark in row.get("benchmarks", []):
             _get_or_create(

@@ -2,9 +2,11 @@
 
 import datetime
 
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
-from metrics import calculated
+from metrics import calculated, signoff
 from metrics.models import Actual, Kpi, PeriodLock
 from priorities import roles
 
@@ -21,6 +23,10 @@ class PeriodLocked(Exception):
     """The period is locked and this user may not change it."""
 
 
+class SignedOff(Exception):
+    """The figure is signed off; its owner may change it only once it is returned."""
+
+
 def save_actual(
     *,
     kpi: Kpi,
@@ -28,6 +34,7 @@ def save_actual(
     user,
     expected_version: int | None,
     reason: str = "",
+    sign_off: bool = False,
     **fields,
 ) -> Actual:
     """Create or change a KPI's figure for a period, refusing a stale or locked edit.
@@ -38,6 +45,11 @@ def save_actual(
     StaleEdit with what is now stored. Raises PeriodLocked when the period is
     locked and ``user`` may not change locked periods, or gives no reason, and
     ValidationError (by field) when the figure breaks a rule of ``Actual.clean``.
+
+    Sign-off (``metrics.signoff``): the figure is submitted, awaiting sign-off,
+    unless ``sign_off`` (an analyst loading it in the data admin) or the
+    deployment does not ask for sign-off; a signed-off figure is refused to
+    anyone but an analyst or administrator (SignedOff) until it is returned.
     The entry page and the data admin both save through here; the
     calculated KPIs the figure feeds are worked out again in the same
     transaction.
@@ -60,10 +72,16 @@ def save_actual(
             actual = Actual(kpi=kpi, period=period)
         elif actual.version != expected_version:
             raise StaleEdit(actual)
+        elif actual.state == Actual.State.SIGNED_OFF and not roles.edits_everything(user):
+            raise SignedOff(
+                f"{kpi.code} for {kpi.period_label(period)} is signed off. Ask its approver "
+                "to return it to you if it needs to change."
+            )
         for name, value in fields.items():
             setattr(actual, name, value)
         actual.full_clean(exclude=["kpi", "period", "version"], validate_unique=False)
         actual.updated_by = user
+        _mark(actual, user, sign_off=sign_off)
         actual._change_reason = reason.strip() or None
         try:
             with transaction.atomic():
@@ -73,3 +91,14 @@ def save_actual(
             raise StaleEdit(Actual.objects.get(kpi=kpi, period=period)) from None
         calculated.recalculate(kpi_ids=[kpi.pk], periods=[period], user=user)
     return actual
+
+
+def _mark(actual: Actual, user, *, sign_off: bool) -> None:
+    """Submitted for sign-off, or signed off by this save (an analyst's load, or none asked)."""
+    if sign_off and not roles.edits_everything(user):
+        raise PermissionDenied("Only analysts and administrators load figures as signed off.")
+    if sign_off or not settings.SIGN_OFF_REQUIRED:
+        signoff.submitted(actual)  # it was received now, as well as signed off
+        signoff.signed_off_by_loading(actual, user=user)
+    else:
+        signoff.submitted(actual)

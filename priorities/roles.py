@@ -92,3 +92,32 @@ def has_updates(user) -> bool:
         .filter(Q(kpis__isnull=False) | Q(actions__isnull=False))
         .exists()
     )
+
+
+def sign_off_problem(user, kpi, submitted_by_id: int | None) -> str | None:
+    """Why ``user`` may not sign off or return this KPI's figure; None when they may.
+
+    Analysts and administrators, and the responsible officer (the login that
+    acts for the post) of an area the KPI evidences, sign figures off; never
+    a board member, never the KPI's owner, never whoever saved the figure.
+    Reads ``kpi.owner`` and ``kpi.areas`` (prefetch them for a list).
+    """
+    if not user.is_active:
+        return "Your login is not active."
+    if _in_group(user, BOARD_MEMBER) and not edits_everything(user):
+        return "Board members read figures; they do not sign them off."
+    if submitted_by_id is not None and submitted_by_id == user.pk:
+        return "You saved this figure, so someone else must sign it off."
+    if kpi.owner is not None and kpi.owner.user_id == user.pk:
+        return "Your post owns this KPI, so someone else must sign off its figures."
+    if edits_everything(user):
+        return None
+    if any(
+        area.responsible_officer is not None and area.responsible_officer.user_id == user.pk
+        for area in kpi.areas.all()
+    ):
+        return None
+    return (
+        "Only an analyst or the responsible officer of an area this KPI evidences "
+        "may sign off its figures."
+    )

@@ -162,6 +162,10 @@ def _write_actuals(changes: list[Change], codes: dict, *, user, reason: str) -> 
             f"UPDATE {ops.quote_name(Actual._meta.db_table)} SET "
             + ", ".join(f"{ops.quote_name(f.column)} = %s" for f in data_fields)
             + f", {ops.quote_name('updated_by_id')} = %s, {ops.quote_name('updated_at')} = %s"
+            # Loading a figure signs it off (metrics.signoff): by whom and when.
+            + f", {ops.quote_name('state')} = '{Actual.State.SIGNED_OFF}'"
+            + f", {ops.quote_name('reviewed_by_id')} = %s, {ops.quote_name('reviewed_at')} = %s"
+            + f", {ops.quote_name('returned_reason')} = ''"
             + f", {ops.quote_name('version')} = {ops.quote_name('version')} + 1"
             + f" WHERE {ops.quote_name('id')} = %s AND {ops.quote_name('version')} = %s"
         )
@@ -169,7 +173,7 @@ def _write_actuals(changes: list[Change], codes: dict, *, user, reason: str) -> 
         for batch in _batches(updated):
             rows = [
                 [adapt(change.values[name]) for name, adapt in adapters]
-                + [user_id, stamp, change.pk, change.version]
+                + [user_id, stamp, user_id, stamp, change.pk, change.version]
                 for change in batch
             ]
             cursor.executemany(update, rows)
@@ -239,7 +243,18 @@ def _insert_statement(given: tuple, *, user_id, now, returning: bool):
     ops = connection.ops
     fields = [f for f in Actual._meta.concrete_fields if not f.primary_key]
     constant = {f.attname: f.get_db_prep_save(f.get_default(), connection) for f in fields}
-    constant.update(updated_by_id=user_id, updated_at=ops.adapt_datetimefield_value(now), version=1)
+    stamp = ops.adapt_datetimefield_value(now)
+    # An analyst's import is the figures' sign-off (metrics.signoff), recorded as such.
+    constant.update(
+        updated_by_id=user_id,
+        updated_at=stamp,
+        version=1,
+        state=Actual.State.SIGNED_OFF,
+        first_submitted_at=stamp,
+        submitted_at=stamp,
+        reviewed_by_id=user_id,
+        reviewed_at=stamp,
+    )
     table = ops.quote_name(Actual._meta.db_table)
     columns = ", ".join(ops.quote_name(f.column) for f in fields)
     varying = ["kpi_id", "period", *given]

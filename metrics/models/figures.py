@@ -67,8 +67,24 @@ class ActualQuerySet(models.QuerySet):
         """Figures for months the service records; anything else is a stray direct write."""
         return self.filter(_in_service_years("period"))
 
+    def provisional(self) -> "ActualQuerySet":
+        """Figures not yet signed off; none while sign-off is switched off."""
+        if not settings.SIGN_OFF_REQUIRED:
+            return self.none()
+        return self.exclude(state=Actual.State.SIGNED_OFF)
+
+    def awaiting_sign_off(self) -> "ActualQuerySet":
+        return self.filter(state=Actual.State.SUBMITTED)
+
 
 class Actual(models.Model):
+    class State(models.TextChoices):
+        """Where a figure stands in the monthly sign-off (``metrics.signoff``)."""
+
+        SUBMITTED = "submitted", "Awaiting sign-off"
+        SIGNED_OFF = "signed_off", "Signed off"
+        RETURNED = "returned", "Returned"
+
     # No index of its own: the unique (kpi, period) constraint below leads with it.
     kpi = models.ForeignKey(Kpi, on_delete=models.PROTECT, related_name="actuals", db_index=False)
     period = models.DateField(help_text="First day of the month; a quarter's last month.")
@@ -92,6 +108,29 @@ class Actual(models.Model):
     version = models.PositiveIntegerField(
         default=1, help_text="Goes up by one on every change, so a stale edit can be refused."
     )
+    # Sign-off: a figure its owner saves waits for an approver (metrics.signoff).
+    state = models.CharField(
+        "sign-off", max_length=12, choices=State.choices, default=State.SUBMITTED
+    )
+    first_submitted_at = models.DateTimeField(
+        "first received",
+        null=True,
+        blank=True,
+        help_text="When the figure first arrived; empty for figures loaded from published papers.",
+    )
+    submitted_at = models.DateTimeField(
+        "last submitted", null=True, blank=True, help_text="When its owner last saved it."
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who signed it off or returned it; empty when signed off by loading it.",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    returned_reason = models.TextField("why it was returned", blank=True)
     history = HistoricalRecords()
 
     objects = ActualQuerySet.as_manager()
@@ -168,6 +207,11 @@ class Actual(models.Model):
             for name, text in texts.items()
             if name in limits and len(text or "") > limits[name]
         }
+
+    @property
+    def is_provisional(self) -> bool:
+        """Not yet signed off, while the deployment asks for sign-off (``SIGN_OFF_REQUIRED``)."""
+        return settings.SIGN_OFF_REQUIRED and self.state != self.State.SIGNED_OFF
 
     @property
     def ratio_percent(self) -> Decimal | None:

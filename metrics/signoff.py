@@ -1,0 +1,143 @@
+"""The monthly sign-off: the one home of the rules that move a figure's state.
+
+A figure its owner saves on the entry page is submitted (awaiting sign-off).
+An approver (``roles.sign_off_problem``) signs it off or returns it with a
+reason; a returned figure goes back to its owner to change and submit again.
+A figure an analyst loads through the data admin or the workbook import, and
+a published figure in the fixtures, is signed off by that act
+(``metrics.services.save_actual(sign_off=True)``, the import and the loader
+call ``signed_off_by_loading``). Any later change needs sign-off again.
+Every step is saved, so the history says who, when and why.
+"""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from metrics import calculated
+from metrics.models import Actual, PeriodLock
+from priorities import roles
+from priorities.models import PriorityArea
+
+LOADED_REASON = "Signed off by loading"
+
+
+class NotAwaiting(Exception):
+    """The figure is not waiting for sign-off (already signed off, or returned)."""
+
+    def __init__(self, actual: Actual):
+        self.actual = actual
+        super().__init__(
+            f"{actual.kpi.code} for {actual.kpi.period_label(actual.period)} is "
+            f"{actual.get_state_display().lower()}, not awaiting sign-off."
+        )
+
+
+def submitted(actual: Actual, *, now=None) -> None:
+    """Mark a figure its owner has just saved as awaiting sign-off (not saved here)."""
+    now = now or timezone.now()
+    actual.state = Actual.State.SUBMITTED
+    actual.first_submitted_at = actual.first_submitted_at or now
+    actual.submitted_at = now
+    actual.reviewed_by, actual.reviewed_at, actual.returned_reason = None, None, ""
+
+
+def signed_off_by_loading(actual: Actual, *, user=None, now=None) -> None:
+    """Mark a figure an analyst loads (admin, import, published fixture) as signed off.
+
+    ``user`` is the analyst, None for the council's published figures.
+    Not saved here: the caller saves it with its own history reason.
+    """
+    now = now or timezone.now()
+    actual.state = Actual.State.SIGNED_OFF
+    actual.reviewed_by, actual.reviewed_at, actual.returned_reason = user, now, ""
+
+
+def _locked(figures: Iterable[tuple[int, int]]) -> dict[int, Actual]:
+    """The figures, locked for update, with what the permission rule reads."""
+    pks = [pk for pk, _ in figures]
+    return {
+        actual.pk: actual
+        for actual in Actual.objects.select_for_update(of=("self",))
+        .filter(pk__in=pks)
+        .select_related("kpi__owner")
+        .prefetch_related(
+            Prefetch(
+                "kpi__areas", queryset=PriorityArea.objects.select_related("responsible_officer")
+            )
+        )
+    }
+
+
+def _checked(user, figures: list[tuple[int, int]]) -> list[Actual]:
+    """Each figure as stored, refusing a stale, vanished, unpermitted or settled one."""
+    from metrics.services import StaleEdit
+
+    stored = _locked(figures)
+    checked = []
+    for pk, version in figures:
+        actual = stored.get(pk)
+        if actual is None or actual.version != version:
+            raise StaleEdit(actual or Actual(pk=pk, version=0))
+        if problem := roles.sign_off_problem(user, actual.kpi, actual.updated_by_id):
+            raise PermissionDenied(problem)
+        if actual.state != Actual.State.SUBMITTED:
+            raise NotAwaiting(actual)
+        checked.append(actual)
+    return checked
+
+
+def sign_off(user, figures: list[tuple[int, int]]) -> list[Actual]:
+    """Sign off figures, given as (pk, version seen): all of them or, on any refusal, none.
+
+    Raises StaleEdit when one changed since it was listed, PermissionDenied
+    when ``user`` may not sign it off, NotAwaiting when it is not submitted.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        actuals = _checked(user, figures)
+        for actual in actuals:
+            actual.state = Actual.State.SIGNED_OFF
+            actual.reviewed_by, actual.reviewed_at = user, now
+            actual._change_reason = "Signed off"
+            actual.save()
+        _recalculate(actuals, user)
+    return actuals
+
+
+def return_figure(user, pk: int, version: int, reason: str) -> Actual:
+    """Send a figure back to its owner with a reason; refused for a locked month."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(
+            {"reason": "Say why the figure is returned, so its owner can fix it."}
+        )
+    with transaction.atomic():
+        (actual,) = _checked(user, [(pk, version)])
+        if PeriodLock.is_locked(actual.period, PeriodLock.objects.locked_through()):
+            raise ValidationError(
+                {
+                    "reason": f"{actual.kpi.period_label(actual.period)} is locked, so its owner "
+                    "could not change the figure. Ask an analyst to correct it instead."
+                }
+            )
+        actual.state = Actual.State.RETURNED
+        actual.reviewed_by, actual.reviewed_at = user, timezone.now()
+        actual.returned_reason = reason
+        actual._change_reason = f"Returned: {reason}"[:100]
+        actual.save()
+        _recalculate([actual], user)
+    return actual
+
+
+def _recalculate(actuals: list[Actual], user) -> None:
+    """Calculated figures fed by these are provisional until every input is signed off."""
+    if actuals:
+        calculated.recalculate(
+            kpi_ids=sorted({a.kpi_id for a in actuals}),
+            periods=sorted({a.period for a in actuals}),
+            user=user,
+        )
