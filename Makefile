@@ -32,8 +32,11 @@ serve: install
 	$(BIN)/gunicorn dudley_improve.wsgi --bind $(BIND) --workers $(GUNICORN_WORKERS) \
 		--access-logfile - --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}"
 
+# One test process per core (at most four): each has its own test database.
+# PYTEST_ARGS="-n 0" runs them in one process.
+PYTEST_WORKERS ?= -n auto --maxprocesses 4
 test: install
-	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
