@@ -231,8 +231,9 @@ class AreaLine:
     @property
     def text(self) -> str:
         if not self.due:
-            return "No figures due this month"
-        return f"{self.received} of {self.due} figures received ({self.percent}%)"
+            return ""
+        figures = "figure" if self.due == 1 else "figures"
+        return f"{self.received} of {self.due} {figures} received ({self.percent}%)"
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ class OwnerTable(GovukTable):
     missing = _count("Missing")
     awaiting = _count("Awaiting sign-off")
     signed_off = _count("Signed off")
-    rate = tables.Column("On time in the last 12 months", accessor="rate_key", empty_values=())
+    rate = tables.Column("On time, last 12 months", accessor="rate_key", empty_values=())
 
     class Meta(GovukTable.Meta):
         order_by = ("owner",)
