@@ -351,3 +351,17 @@ def test_the_page_and_csv_run_the_same_queries_for_10_and_500_kpis(
         with CaptureQueriesContext(connection) as queries:
             board_client.get(reverse("returns-csv"), {"plan": plan.pk, "period": "2019-12"})
         assert len(queries) <= _count_queries(board_client, small)
+
+
+def test_before_the_deadline_the_page_counts_figures_not_in_yet(board_client, scene, monkeypatch):
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: DEADLINE)
+    page = board_client.get(reverse("returns"), {"period": "2021-06"}).content.decode()
+    assert "Not in yet" in page[page.index("<thead") : page.index("</thead>")]
+    assert "due by the end of Wednesday 14 July 2021." in text(page)
+    assert "Not in yet: deadline to come" in text(page.split("outstanding-heading", 1)[1])
+
+
+@pytest.mark.parametrize("month", ["1990-01", "2099-12"])
+def test_the_first_and_last_months_the_service_records_still_show(board_client, scene, month):
+    assert board_client.get(reverse("returns"), {"period": month}).status_code == 200
+    assert board_client.get(reverse("returns-csv"), {"month": month}).status_code == 200
