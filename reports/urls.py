@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import findings_views, scorecard_views, views
+from reports import findings_views, returns_views, scorecard_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -9,6 +9,8 @@ urlpatterns = [
     path("kpis/<int:pk>/", views.kpi_detail, name="kpi-detail"),
     path("scorecard/", scorecard_views.scorecard_page, name="scorecard"),
     path("scorecard/scorecard.csv", scorecard_views.scorecard_csv, name="scorecard-csv"),
+    path("returns/", returns_views.returns_page, name="returns"),
+    path("returns/returns.csv", returns_views.returns_csv, name="returns-csv"),
     path("findings/", findings_views.findings_register, name="findings"),
     path("findings/<int:pk>/", findings_views.finding_detail, name="finding-detail"),
 ]
