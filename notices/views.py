@@ -21,7 +21,9 @@ def account_settings(request: HttpRequest) -> HttpResponse:
     """
     user = request.user
     preferences = Preferences.objects.filter(user=user).first() or Preferences(user=user)
-    form = PreferencesForm(request.POST or None, instance=preferences)
+    # An unticked box posts nothing, so the form is bound on any POST.
+    data = request.POST if request.method == "POST" else None
+    form = PreferencesForm(data, instance=preferences)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, "Your email settings are saved.")

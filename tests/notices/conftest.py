@@ -33,7 +33,7 @@ def _site(settings):
 
 
 def person(username: str, group: str = roles.HEAD_OF_SERVICE, **extra):
-    user = UserFactory(username=username, email=f"{username}@dudley.example", **extra)
+    user = UserFactory(username=username, **{"email": f"{username}@dudley.example", **extra})
     user.groups.add(roles.ensure_groups()[group])
     return user
 
