@@ -257,6 +257,7 @@ if not 1 <= SUBMISSION_DEADLINE_WORKING_DAY <= 20:
 # this off: every saved figure then counts as final.
 SIGN_OFF_REQUIRED = env_bool("SIGN_OFF_REQUIRED", default=True)
 
+
 # Bank holidays: ISO dates (2026-12-25,2026-12-28) that are not working days,
 # besides Saturdays and Sundays. Deadlines and reminders count working days
 # (metrics.periods.is_working_day).

@@ -1,6 +1,7 @@
 """Working days, bank holidays and which reminder each day brings, on generated calendars."""
 
 import datetime
+import itertools
 
 import pytest
 
@@ -45,7 +46,9 @@ def test_each_month_brings_advance_deadline_day_and_overdue_reminders_once_each(
         sent = {}
         # A run every working day from the month before to a month after.
         for on in days(deadline - datetime.timedelta(40), deadline + datetime.timedelta(40)):
-            if periods.is_working_day(on) and (when := deadline_reminder(deadline, on, overdue=True)):
+            if not periods.is_working_day(on):
+                continue
+            if when := deadline_reminder(deadline, on, overdue=True):
                 sent.setdefault(when, on)
         advance = periods.add_working_days(deadline, -3)
         first_late = periods.add_working_days(deadline, 1)
@@ -54,7 +57,7 @@ def test_each_month_brings_advance_deadline_day_and_overdue_reminders_once_each(
         overdue = sorted(day for kind, day in sent if kind == Kind.OVERDUE)
         assert overdue[0] == first_late
         # Then every five working days.
-        assert all(periods.working_days_after(a, b) == 5 for a, b in zip(overdue, overdue[1:]))
+        assert all(periods.working_days_after(a, b) == 5 for a, b in itertools.pairwise(overdue))
         assert len(sent) == 2 + len(overdue)
 
 
