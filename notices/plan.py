@@ -213,6 +213,7 @@ def _awaiting_sign_off(on: datetime.date, plan: Plan) -> None:
         .order_by("kpi__code", "period")
     )
     analysts = None
+    people: dict = {}  # one instance per person, so each one's roles are read once
     for actual in actuals:
         day = repeating(timezone.localdate(actual.submitted_at), first, on)
         if day is None:
@@ -224,11 +225,11 @@ def _awaiting_sign_off(on: datetime.date, plan: Plan) -> None:
         item = figure_item(
             Kind.AWAITING_SIGN_OFF, day, actual.kpi, actual.period, link=approvals_link()
         )
-        for user in approvers(actual, analysts):
+        for user in approvers(actual, analysts, people):
             plan[user].append(item)
 
 
-def approvers(actual: Actual, analysts: list) -> list:
+def approvers(actual: Actual, analysts: list, people: dict | None = None) -> list:
     """Who is asked to sign a figure off: its areas' responsible officers, else analysts.
 
     Only those ``roles.sign_off_problem`` lets sign it off (never its owner or
@@ -242,8 +243,9 @@ def approvers(actual: Actual, analysts: list) -> list:
             if roles.sign_off_problem(user, actual.kpi, actual.updated_by_id) is None
         ]
 
+    people = {} if people is None else people
     officers = {
-        area.responsible_officer.user
+        people.setdefault(area.responsible_officer.user_id, area.responsible_officer.user)
         for area in actual.kpi.areas.all()
         if area.responsible_officer and _active(area.responsible_officer.user)
     }
