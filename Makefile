@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 # Tests never need a real secret; production must set its own (see README).
 TEST_ENV := SECRET_KEY=$${SECRET_KEY:-test-only-not-a-secret}
-LOCAL_ENV := DEBUG=1
+LOCAL_ENV := DEBUG=1 EMAIL_BACKEND=$${EMAIL_BACKEND:-django.core.mail.backends.console.EmailBackend}
 
 .PHONY: install run serve test lint format migrations-check deploy-check css bench clean
 

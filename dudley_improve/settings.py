@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "priorities",
     "metrics",
     "reports",
+    "notices",
 ]
 
 MIDDLEWARE = [
@@ -255,6 +256,50 @@ if not 1 <= SUBMISSION_DEADLINE_WORKING_DAY <= 20:
 # responsible officer or an analyst signs it off. SIGN_OFF_REQUIRED=0 switches
 # this off: every saved figure then counts as final.
 SIGN_OFF_REQUIRED = env_bool("SIGN_OFF_REQUIRED", default=True)
+
+
+# Bank holidays: ISO dates (2026-12-25,2026-12-28) that are not working days,
+# besides Saturdays and Sundays. Deadlines and reminders count working days
+# (metrics.periods.is_working_day).
+def _dates(name: str) -> frozenset[datetime.date]:
+    try:
+        return frozenset(datetime.date.fromisoformat(text) for text in env_list(name))
+    except ValueError as error:
+        raise ImproperlyConfigured(
+            f"{name} must list dates written YYYY-MM-DD, separated by commas: {error}."
+        ) from None
+
+
+BANK_HOLIDAYS = _dates("BANK_HOLIDAYS")
+
+# Email (README, Email and reminders). SMTP unless EMAIL_BACKEND says otherwise;
+# `make run` uses the console backend, so a newcomer sees emails in the terminal.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured(
+        "EMAIL_USE_TLS and EMAIL_USE_SSL are both on: use one. TLS (STARTTLS) is usual "
+        "on port 587, SSL on port 465."
+    )
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+# A mail server that stops answering must not hold the daily reminder run.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "improvement-plan@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The site's public address, for links in emails: SITE_URL + the page's path.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Reminders (notices, `manage.py send_reminders`), all in working days: the
+# advance reminder this many days before a deadline; approvers reminded of a
+# figure waiting longer than this for sign-off; an area's responsible officer
+# told of a figure overdue by more than this.
+REMINDER_WORKING_DAYS_BEFORE = int(os.environ.get("REMINDER_WORKING_DAYS_BEFORE", "3"))
+SIGN_OFF_REMINDER_WORKING_DAYS = int(os.environ.get("SIGN_OFF_REMINDER_WORKING_DAYS", "3"))
+ESCALATION_WORKING_DAYS = int(os.environ.get("ESCALATION_WORKING_DAYS", "5"))
 
 # Board pages keep their rendered content this many seconds, keyed by a stamp
 # of the data (metrics.stamps.data_stamp), so any change shows at once.

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("updates/", include("metrics.urls")),
     path("actions/", include("priorities.urls")),
+    path("account/", include("notices.urls")),
     path("start/", metrics_views.after_login, name="after-login"),
     path(
         "accounts/login/",

@@ -1,4 +1,5 @@
-"""Which figures a KPI's owner owes: the rule "My updates" and the returns tracker share.
+"""Which figures a KPI's owner owes: the one rule "My updates", the email
+reminders (``notices``) and the returns tracker (``reports.returns``) share.
 
 A calculated KPI's figures are worked out from its inputs, so nobody owes
 one. Otherwise a figure is owed for a period the KPI reports (every month, a
@@ -8,8 +9,22 @@ counts as owed and received whatever the rules say now.
 """
 
 import datetime
+from dataclasses import dataclass
 
-from metrics.models import Kpi, KpiQuerySet
+from django.conf import settings
+from django.db.models import Prefetch, Q
+
+from metrics import periods, rag
+from metrics.models import Actual, Kpi, KpiQuerySet
+from priorities.models import PriorityArea
+
+
+@dataclass(frozen=True)
+class Task:
+    kpi: Kpi
+    period: datetime.date
+    state: str  # "saved", "not started" or "overdue"
+    deadline: datetime.date
 
 
 def owned_figures(kpis: KpiQuerySet) -> KpiQuerySet:
@@ -29,3 +44,42 @@ def owes(kpi: Kpi, period: datetime.date, *, saved: bool) -> bool:
     if kpi.reporting_from and period < kpi.reporting_from:
         return False
     return kpi.asked_for(period)
+
+
+def owed_kpis(owners: Q, today: datetime.date) -> KpiQuerySet:
+    """The KPIs ``owners`` selects, with what ``task`` reads for ``today``."""
+    # The last twelve months hold every KPI's latest period: a month, a quarter's
+    # last month or the month an annual KPI's year ends.
+    latest = periods.latest_completed_month(today)
+    due = periods.month_range(periods.add_months(latest, -11), latest)
+    return (
+        owned_figures(Kpi.objects.filter(owners))
+        .with_first_reported()
+        .prefetch_related(
+            Prefetch("actuals", queryset=Actual.objects.filter(period__in=due), to_attr="due"),
+            Prefetch(
+                "areas",
+                queryset=PriorityArea.objects.select_related("plan", "responsible_officer__user"),
+            ),
+        )
+        .order_by("code")
+    )
+
+
+def task(kpi: Kpi, today: datetime.date) -> Task | None:
+    """The KPI's latest period as ``today`` stands; None when nobody asks for its figure.
+
+    Reads what ``owed_kpis`` fetches.
+    """
+    period = kpi.reporting_period(periods.latest_completed_month(today))
+    deadline = periods.submission_deadline(period, settings.SUBMISSION_DEADLINE_WORKING_DAY)
+    saved = any(actual.period == period for actual in kpi.due)
+    if not owes(kpi, period, saved=saved):
+        return None
+    if saved:
+        state = "saved"
+    elif kpi.missing_status(period, today=today) == rag.Status.OVERDUE:
+        state = "overdue"
+    else:
+        state = "not started"
+    return Task(kpi, period, state, deadline)

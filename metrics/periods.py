@@ -209,22 +209,51 @@ def latest_completed_quarter(today: datetime.date) -> datetime.date:
     return end if end == last_month else add_months(end, -3)
 
 
-def working_day(period: datetime.date, n: int) -> datetime.date:
-    """The nth working day (Monday to Friday) of the period's month.
+def is_working_day(day: datetime.date) -> bool:
+    """Monday to Friday, and not a bank holiday (``settings.BANK_HOLIDAYS``).
 
-    Bank holidays are not known here; a council that wants them can move the
-    deadline setting by a day.
+    The one place working days are decided: deadlines and reminders count them.
     """
+    from django.conf import settings
+
+    return day.weekday() < 5 and day not in getattr(settings, "BANK_HOLIDAYS", ())
+
+
+def working_day(period: datetime.date, n: int) -> datetime.date:
+    """The nth working day (``is_working_day``) of the period's month."""
     if n < 1:
         raise ValueError("Working days are counted from 1.")
     day = month_start(period)
     count = 0
     while True:
-        if day.weekday() < 5:
+        if is_working_day(day):
             count += 1
             if count == n:
                 return day
         day += datetime.timedelta(days=1)
+
+
+def add_working_days(day: datetime.date, n: int) -> datetime.date:
+    """The working day n working days after ``day`` (before it, if n is negative).
+
+    With n = 0, ``day`` itself if it is a working day, else the one before.
+    """
+    step = datetime.timedelta(days=1 if n > 0 else -1)
+    left = abs(n)
+    while left or not is_working_day(day):
+        day += step
+        if is_working_day(day):
+            left = max(left - 1, 0)
+    return day
+
+
+def working_days_after(start: datetime.date, end: datetime.date) -> int:
+    """How many working days fall after ``start`` up to and including ``end`` (0 if none)."""
+    count, day = 0, start + datetime.timedelta(days=1)
+    while day <= end:
+        count += is_working_day(day)
+        day += datetime.timedelta(days=1)
+    return count
 
 
 def submission_deadline(period: datetime.date, working_day_number: int) -> datetime.date:

@@ -1,10 +1,9 @@
 import datetime
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,6 +12,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from metrics import display, periods, rag, summary
 from metrics.changes import actual_changes
+from metrics.due import Task, owed_kpis
+from metrics.due import task as kpi_task
 from metrics.forms import ActualForm, add_errors
 from metrics.models import Actual, Kpi, PeriodLock
 from metrics.services import PeriodLocked, StaleEdit, save_actual
@@ -33,14 +34,6 @@ def _get_kpi_for_editor(request: HttpRequest, pk: int) -> Kpi:
     return kpi
 
 
-@dataclass(frozen=True)
-class Task:
-    kpi: Kpi
-    period: datetime.date
-    state: str  # "saved", "not started" or "overdue"
-    deadline: datetime.date
-
-
 @require_safe
 def after_login(request: HttpRequest) -> HttpResponse:
     """Heads of service start at their updates; everyone else at the board overview."""
@@ -50,42 +43,20 @@ def after_login(request: HttpRequest) -> HttpResponse:
 @require_safe
 def my_updates(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    # The last twelve months hold every KPI's latest period: a month, a quarter's
-    # last month or the month an annual KPI's year ends.
-    latest = periods.latest_completed_month(today)
-    due = periods.month_range(periods.add_months(latest, -11), latest)
     # A board member linked to a post writes nothing, so is listed nothing to write.
     mine = Q(owner__user=request.user) if roles.writes_anything(request.user) else Q(pk__in=[])
-    kpis = (
-        # A calculated KPI's figures are worked out from its inputs, so nobody owes one.
-        Kpi.objects.filter(mine, formula__isnull=True)
-        .with_first_reported()
-        .prefetch_related(
-            Prefetch("actuals", queryset=Actual.objects.filter(period__in=due), to_attr="due"),
-            Prefetch("areas", queryset=PriorityArea.objects.select_related("plan")),
-        )
-        .order_by("code")
-    )
+    kpis = owed_kpis(mine, today)
     deadline_day = settings.SUBMISSION_DEADLINE_WORKING_DAY
     tasks: dict[PriorityArea | None, list[Task]] = {}
     not_asked = []
     for kpi in kpis:
-        period = kpi.reporting_period(periods.latest_completed_month(today))
-        deadline = periods.submission_deadline(period, deadline_day)
-        saved = any(actual.period == period for actual in kpi.due)
-        if not saved and not kpi.asked_for(period):
-            # Nobody asks for this period's figure (Kpi.asked_for), so there is no task.
+        task = kpi_task(kpi, today)
+        if task is None:
             not_asked.append(kpi)
             continue
-        if saved:
-            state = "saved"
-        elif kpi.missing_status(period, today=today) == rag.Status.OVERDUE:
-            state = "overdue"
-        else:
-            state = "not started"
         # A KPI that evidences several areas is listed once, under the first.
         area = min(kpi.areas.all(), key=lambda a: (a.plan.start or today, a.number), default=None)
-        tasks.setdefault(area, []).append(Task(kpi, period, state, deadline))
+        tasks.setdefault(area, []).append(task)
     actions: dict[PriorityArea | None, list[Action]] = {}
     for action in (
         Action.objects.filter(mine)
