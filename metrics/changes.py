@@ -109,7 +109,9 @@ def _sign_off_step(record, before, edits) -> tuple[str, str] | None:
     if not (edits or moved):
         return None
     loaded = bool(edits) or before is None
-    said = signoff.step_words(record.state, who=signoff.name(record.history_user), loaded=loaded)
+    # Who signed off or returned it is stored with it, whatever saved the record.
+    who = signoff.name(record.reviewed_by or record.history_user)
+    said = signoff.step_words(record.state, who=who, loaded=loaded)
     if record.state == Actual.State.RETURNED:
         return said, record.returned_reason
     # A sign-off's own reason repeats its step; an edit keeps the reason given for it.
@@ -118,4 +120,6 @@ def _sign_off_step(record, before, edits) -> tuple[str, str] | None:
 
 def actual_changes(history) -> list[Change]:
     """A figure's history: each change, and each step of its sign-off, newest first."""
-    return record_changes(history, ACTUAL_HISTORY_FIELDS, step=_sign_off_step)
+    return record_changes(
+        history.select_related("reviewed_by"), ACTUAL_HISTORY_FIELDS, step=_sign_off_step
+    )
