@@ -52,7 +52,7 @@ def _approver(request: HttpRequest) -> None:
 def awaiting(user, today: datetime.date) -> list[Figure]:
     """The figures ``user`` may sign off, each with its status and earlier periods.
 
-    Eight queries whatever the number of figures: the figures, then their
+    Seven queries whatever the number of figures: the figures, then their
     KPIs with the figures around them (``Kpi.with_figures``) and the areas'
     responsible officers, which the permission rule reads.
     """
@@ -71,7 +71,7 @@ def awaiting(user, today: datetime.date) -> list[Figure]:
     }
     figures = []
     for actual in actuals:
-        kpi = kpis[actual.kpi_id]
+        kpi = actual.kpi = kpis[actual.kpi_id]
         if roles.sign_off_problem(user, kpi, actual.updated_by_id) is not None:
             continue
         values = {earlier.period: earlier.value for earlier in kpi.recent_actuals}

@@ -7,7 +7,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from metrics.loading import FixtureError, LoadReport, load_plan_data
-from metrics.models import Kpi
 from priorities import roles
 from priorities.models import Officer
 
