@@ -1,6 +1,8 @@
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from metrics import signoff
 from priorities import roles
 
 
@@ -12,4 +14,9 @@ def menu(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)  # absent if a middleware answered first
     if user is None:
         return {}
-    return {"has_updates": SimpleLazyObject(lambda: roles.has_updates(user))}
+    return {
+        "has_updates": SimpleLazyObject(lambda: roles.has_updates(user)),
+        "approves_figures": SimpleLazyObject(
+            lambda: settings.SIGN_OFF_REQUIRED and signoff.approves_figures(user)
+        ),
+    }

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.decorators.http import require_http_methods
 
 from dudley_improve import views
+from metrics import approvals
 from metrics import views as metrics_views
 
 admin.site.site_header = "Dudley children's services improvement: data administration"
@@ -18,6 +19,8 @@ urlpatterns = [
     path("updates/", include("metrics.urls")),
     path("actions/", include("priorities.urls")),
     path("account/", include("notices.urls")),
+    path("approvals/", approvals.approvals, name="approvals"),
+    path("approvals/<int:pk>/return/", approvals.return_figure, name="approval-return"),
     path("start/", metrics_views.after_login, name="after-login"),
     path(
         "accounts/login/",

@@ -3,7 +3,6 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -12,10 +11,12 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from metrics import calculated, importer, services
-from metrics.forms import FigureField
+from metrics import (
+    admin_actuals,  # noqa: F401 (registers the figures' admin)
+    calculated,
+    importer,
+)
 from metrics.models import (
-    Actual,
     Benchmark,
     DefinitionChange,
     FindingKpi,
@@ -31,8 +32,6 @@ from priorities.admin import (
     ActionForm,
     DatedLinkInline,
     FindingAdmin,
-    VersionedAdmin,
-    VersionedForm,
 )
 from priorities.models import Action, Finding
 
@@ -47,55 +46,6 @@ def _check_figures(form: forms.ModelForm, names: list[str]) -> None:
     for name in names:
         if data.get(name) is not None and (problem := kpi.value_problems(data[name]).get("value")):
             form.add_error(name, problem)
-
-
-SAVED_FIELDS = [
-    "value", "numerator", "denominator", "what_data_tells_us", "issues_and_risks",
-    "evidence_of_impact", "source", "note",
-]  # fmt: skip
-
-
-class ActualForm(VersionedForm):
-    class Meta:
-        model = Actual
-        fields = ["kpi", "period", *SAVED_FIELDS]
-
-    # Typed figures are read as the entry page and the import read them.
-    value = FigureField(label="Value")
-    numerator = FigureField(counts=True, label="Numerator")
-    denominator = FigureField(counts=True, label="Denominator")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.kpi_id:
-            self.fields["value"].kpi = self.instance.kpi
-
-    def clean(self):
-        data = super().clean()
-        kpi = data.get("kpi") or self.instance_kpi
-        if self.fields["value"].percent_typed and (problem := Kpi.percent_sign_problem(kpi)):
-            self.add_error("value", problem)
-        return data
-
-    def reason_needed(self, data: dict) -> str | None:
-        # The figure rules themselves are Actual.clean's, run by the model form.
-        kpi, period = (
-            data.get("kpi") or self.instance_kpi,
-            data.get("period") or (self.instance.period if self.instance.pk else None),
-        )
-        if kpi is None or period is None:
-            return None
-        return PeriodLock.refusal(
-            period,
-            kpi.period_label(period),
-            locked_through=PeriodLock.objects.locked_through(),
-            may_change=True,
-            reason="",
-        )
-
-    @property
-    def instance_kpi(self) -> Kpi | None:
-        return self.instance.kpi if self.instance.kpi_id else None
 
 
 class TargetForm(forms.ModelForm):
@@ -366,72 +316,6 @@ class TargetAdmin(SimpleHistoryAdmin):
     list_select_related = ["kpi"]
     autocomplete_fields = ["kpi"]
     date_hierarchy = "starts"
-
-
-@admin.register(Actual)
-class ActualAdmin(VersionedAdmin):
-    form = ActualForm
-    list_display = [
-        "kpi",
-        "period",
-        "value",
-        "numerator",
-        "denominator",
-        "updated_by",
-        "updated_at",
-    ]
-    list_filter = ["kpi__frequency", "kpi__owner", "kpi"]
-    search_fields = ["kpi__code", "kpi__title", "what_data_tells_us", "issues_and_risks"]
-    list_select_related = ["kpi", "updated_by"]
-    autocomplete_fields = ["kpi"]
-    readonly_fields = ["updated_by", "updated_at"]
-    date_hierarchy = "period"
-
-    def get_readonly_fields(self, request, obj=None):
-        # A figure belongs to its KPI and month: to move one, delete it and add it again.
-        fields = super().get_readonly_fields(request, obj)
-        return [*fields, "kpi", "period"] if obj is not None else fields
-
-    def save_model(self, request, obj, form, change):
-        # Through the one service, like the entry page: lock, stale check, rules, history.
-        data = form.cleaned_data
-        saved = services.save_actual(
-            kpi=obj.kpi,
-            period=obj.period,
-            user=request.user,
-            expected_version=data.get("seen_version") if change else None,
-            reason=data.get("change_reason", ""),
-            # An analyst loading a figure here signs it off by that act.
-            sign_off=True,
-            **{name: data[name] for name in form.changed_data if name in SAVED_FIELDS},
-        )
-        obj.pk, obj.version = saved.pk, saved.version
-
-    def has_change_permission(self, request, obj=None):
-        # A calculated figure is worked out from its inputs: shown here, never changed here.
-        if obj is not None and obj.kpi.calculated_problem():
-            return False
-        return super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        if obj is not None and obj.kpi.calculated_problem():
-            return False
-        return super().has_delete_permission(request, obj)
-
-    def delete_model(self, request, obj):
-        with transaction.atomic():
-            super().delete_model(request, obj)
-            calculated.recalculate(kpi_ids=[obj.kpi_id], periods=[obj.period], user=request.user)
-
-    def delete_queryset(self, request, queryset):
-        with transaction.atomic():
-            figures = list(queryset.values_list("kpi_id", "period"))
-            super().delete_queryset(request, queryset)
-            calculated.recalculate(
-                kpi_ids={kpi for kpi, _ in figures},
-                periods={period for _, period in figures},
-                user=request.user,
-            )
 
 
 @admin.register(Benchmark)

@@ -12,6 +12,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import models
 from django.db.models import Prefetch, Q
 
 from metrics import periods, rag
@@ -19,12 +20,35 @@ from metrics.models import Actual, Kpi, KpiQuerySet
 from priorities.models import PriorityArea
 
 
+class TaskState(models.TextChoices):
+    """Where an owed figure stands; the first three are still to do."""
+
+    NOT_STARTED = "not started", "Not started"
+    OVERDUE = "overdue", "Overdue"
+    RETURNED = "returned", "Returned"
+    AWAITING = "awaiting", "Saved: awaiting sign-off"
+    SIGNED_OFF = "signed off", "Signed off"
+    SAVED = "saved", "Saved"  # while the deployment asks for no sign-off
+
+
+_SAVED_STATES = {
+    Actual.State.SUBMITTED: TaskState.AWAITING,
+    Actual.State.SIGNED_OFF: TaskState.SIGNED_OFF,
+    Actual.State.RETURNED: TaskState.RETURNED,
+}
+
+
 @dataclass(frozen=True)
 class Task:
     kpi: Kpi
     period: datetime.date
-    state: str  # "saved", "not started" or "overdue"
+    state: TaskState
     deadline: datetime.date
+    actual: Actual | None = None
+
+    @property
+    def to_do(self) -> bool:
+        return self.state in {TaskState.NOT_STARTED, TaskState.OVERDUE, TaskState.RETURNED}
 
 
 def owned_figures(kpis: KpiQuerySet) -> KpiQuerySet:
@@ -56,7 +80,13 @@ def owed_kpis(owners: Q, today: datetime.date) -> KpiQuerySet:
         owned_figures(Kpi.objects.filter(owners))
         .with_first_reported()
         .prefetch_related(
-            Prefetch("actuals", queryset=Actual.objects.filter(period__in=due), to_attr="due"),
+            Prefetch(
+                "actuals",
+                queryset=Actual.objects.filter(period__in=due)
+                .select_related("reviewed_by")
+                .order_by("period"),
+                to_attr="due",
+            ),
             Prefetch(
                 "areas",
                 queryset=PriorityArea.objects.select_related("plan", "responsible_officer__user"),
@@ -72,14 +102,31 @@ def task(kpi: Kpi, today: datetime.date) -> Task | None:
     Reads what ``owed_kpis`` fetches.
     """
     period = kpi.reporting_period(periods.latest_completed_month(today))
-    deadline = periods.submission_deadline(period, settings.SUBMISSION_DEADLINE_WORKING_DAY)
-    saved = any(actual.period == period for actual in kpi.due)
-    if not owes(kpi, period, saved=saved):
+    deadline = _deadline(period)
+    actual = next((a for a in kpi.due if a.period == period), None)
+    if actual is not None:
+        state = _SAVED_STATES[actual.state] if settings.SIGN_OFF_REQUIRED else TaskState.SAVED
+        return Task(kpi, period, state, deadline, actual)
+    if not owes(kpi, period, saved=False):
         return None
-    if saved:
-        state = "saved"
-    elif kpi.missing_status(period, today=today) == rag.Status.OVERDUE:
-        state = "overdue"
-    else:
-        state = "not started"
-    return Task(kpi, period, state, deadline)
+    overdue = kpi.missing_status(period, today=today) == rag.Status.OVERDUE
+    return Task(kpi, period, TaskState.OVERDUE if overdue else TaskState.NOT_STARTED, deadline)
+
+
+def tasks(kpi: Kpi, today: datetime.date) -> list[Task]:
+    """What My updates lists for a KPI: any earlier figure returned to its owner, then the
+    latest period's task. Empty when nobody asks for either. Reads what ``owed_kpis`` fetches.
+    """
+    latest = task(kpi, today)
+    returned = [
+        Task(kpi, actual.period, TaskState.RETURNED, _deadline(actual.period), actual)
+        for actual in kpi.due
+        if (latest is None or actual.period != latest.period)
+        and actual.is_provisional
+        and actual.state == Actual.State.RETURNED
+    ]
+    return [*returned, latest] if latest else returned
+
+
+def _deadline(period: datetime.date) -> datetime.date:
+    return periods.submission_deadline(period, settings.SUBMISSION_DEADLINE_WORKING_DAY)

@@ -170,3 +170,57 @@ class ActualForm(forms.Form):
         for field, message in problems.items():
             self.add_error(field if field in self.fields else None, message)
         return data
+
+
+class FiguresField(forms.Field):
+    """The figures ticked on the approvals page: their ids, each a checkbox named alike."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> list[int]:
+        try:
+            return sorted({int(pk) for pk in value or []})
+        except (TypeError, ValueError):
+            raise ValidationError("Select figures from the list.", code="invalid") from None
+
+
+class SignOffForm(forms.Form):
+    """Sign off the ticked figures; each carries the version its approver saw."""
+
+    figure = FiguresField(label="Figures to sign off", required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("figure") and not self.errors:
+            raise ValidationError("Select at least one figure to sign off.")
+        return data
+
+    def figures(self) -> list[tuple[int, int]]:
+        """(id, version seen) of each ticked figure; version 0 when none came with it."""
+        versions = {}
+        for pk in self.cleaned_data["figure"]:
+            version = self.data.get(f"version-{pk}", "")
+            versions[pk] = int(version) if version.isdigit() else 0
+        return list(versions.items())
+
+
+class ReturnForm(forms.Form):
+    """Send one figure back to its owner, saying why."""
+
+    reason = forms.CharField(
+        label="Why are you returning it?",
+        widget=forms.Textarea,
+        max_length=Actual.COMMENTARY_MAX_LENGTH,
+        help_text="Its owner sees this on My updates, with your name.",
+        error_messages={"required": "Say why the figure is returned, so its owner can fix it."},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, figure: Actual, **kwargs):
+        kwargs.setdefault("auto_id", f"return-{figure.pk}-%s")
+        kwargs.setdefault("initial", {"version": figure.version})
+        super().__init__(*args, **kwargs)
+        kpi = figure.kpi
+        self.fields[
+            "reason"
+        ].label = f"Why are you returning {kpi.code} for {kpi.period_label(figure.period)}?"

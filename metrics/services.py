@@ -72,7 +72,11 @@ def save_actual(
             actual = Actual(kpi=kpi, period=period)
         elif actual.version != expected_version:
             raise StaleEdit(actual)
-        elif actual.state == Actual.State.SIGNED_OFF and not roles.edits_everything(user):
+        elif (
+            settings.SIGN_OFF_REQUIRED
+            and actual.state == Actual.State.SIGNED_OFF
+            and not roles.edits_everything(user)
+        ):
             raise SignedOff(
                 f"{kpi.code} for {kpi.period_label(period)} is signed off. Ask its approver "
                 "to return it to you if it needs to change."

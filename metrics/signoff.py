@@ -18,11 +18,12 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from metrics import calculated
-from metrics.models import Actual, PeriodLock
+from metrics.models import Actual, Kpi, PeriodLock
 from priorities import roles
 from priorities.models import PriorityArea
 
 LOADED_REASON = "Signed off by loading"
+SUBMITTED_STEP = "Submitted"
 
 
 class NotAwaiting(Exception):
@@ -102,7 +103,7 @@ def sign_off(user, figures: list[tuple[int, int]]) -> list[Actual]:
         for actual in actuals:
             actual.state = Actual.State.SIGNED_OFF
             actual.reviewed_by, actual.reviewed_at = user, now
-            actual._change_reason = "Signed off"
+            actual._change_reason = step_words(actual.state, who=name(user))
             actual.save()
         _recalculate(actuals, user)
     return actuals
@@ -127,10 +128,18 @@ def return_figure(user, pk: int, version: int, reason: str) -> Actual:
         actual.state = Actual.State.RETURNED
         actual.reviewed_by, actual.reviewed_at = user, timezone.now()
         actual.returned_reason = reason
-        actual._change_reason = f"Returned: {reason}"[:100]
+        actual._change_reason = f"{step_words(actual.state, who=name(user))}: {reason}"[:100]
         actual.save()
         _recalculate([actual], user)
+        _notify_returned(actual)
     return actual
+
+
+def _notify_returned(actual: Actual) -> None:
+    """Email the owner once the return is committed (``notices.services.notify_returned``)."""
+    from notices.services import notify_returned
+
+    transaction.on_commit(lambda: notify_returned(actual.pk))
 
 
 def _recalculate(actuals: list[Actual], user) -> None:
@@ -141,3 +150,91 @@ def _recalculate(actuals: list[Actual], user) -> None:
             periods=sorted({a.period for a in actuals}),
             user=user,
         )
+
+
+# Words: every page, message and history line says a figure's state from here.
+
+
+def name(user) -> str:
+    """How a person is named beside what they did: their full name, or their username."""
+    if user is None:
+        return "data load"
+    return user.get_full_name() or user.get_username()
+
+
+def _day(moment) -> str:
+    return f"{timezone.localtime(moment):%-d %b %Y}"
+
+
+def step_words(state: str, *, who: str, loaded: bool = False) -> str:
+    """A step in a figure's history: "Submitted", "Signed off by X", "Returned by X".
+
+    ``loaded``: the figure was signed off by the same save that changed it
+    (an analyst's admin save or import, or the published figures' load).
+    """
+    if state == Actual.State.SIGNED_OFF:
+        return LOADED_REASON if loaded else f"Signed off by {who}"
+    if state == Actual.State.RETURNED:
+        return f"Returned by {who}"
+    return SUBMITTED_STEP
+
+
+def state_words(actual: Actual) -> str:
+    """Where a stored figure stands, in words, with who and when (reads ``reviewed_by``)."""
+    if actual.state == Actual.State.SUBMITTED:
+        since = actual.submitted_at or actual.updated_at
+        return f"Awaiting sign-off since {_day(since)} at {timezone.localtime(since):%H:%M}"
+    when = f" on {_day(actual.reviewed_at)}" if actual.reviewed_at else ""
+    if actual.state == Actual.State.RETURNED:
+        return f"Returned by {name(actual.reviewed_by)}{when}: {actual.returned_reason}"
+    if actual.reviewed_by is None:
+        return f"Signed off by loading the council's published figures{when}"
+    return f"Signed off by {name(actual.reviewed_by)}{when}"
+
+
+def who_signs_off(kpi: Kpi) -> str:
+    """Who may sign off the KPI's figures: its areas' responsible officers with a login, or
+    an analyst. Reads ``kpi.areas`` with their responsible officers (prefetch them)."""
+    posts = sorted(
+        {
+            area.responsible_officer.role_title
+            for area in kpi.areas.all()
+            if area.responsible_officer is not None
+            and area.responsible_officer.user_id is not None
+            and area.responsible_officer_id != kpi.owner_id
+        }
+    )
+    return " or ".join([*(f"the {post}" for post in posts), "an analyst"])
+
+
+# Who approves what.
+
+
+def approves_figures(user) -> bool:
+    """Whether the approvals page is for ``user``: analysts and administrators, and heads
+    of service whose post is an area's responsible officer (``roles.sign_off_problem``)."""
+    if not user.is_authenticated:
+        return False
+    if roles.edits_everything(user):
+        return True
+    return (
+        roles.is_head_of_service(user)
+        and PriorityArea.objects.filter(responsible_officer__user=user).exists()
+    )
+
+
+def awaiting_for(user):
+    """The figures awaiting sign-off that ``user`` may sign off, as the rule in
+    ``roles.sign_off_problem`` decides it, in one query (callers check each again)."""
+    figures = (
+        Actual.objects.awaiting_sign_off()
+        # A calculated figure follows its inputs: it is signed off when they are.
+        .filter(kpi__formula__isnull=True)
+        .exclude(updated_by=user)
+        .exclude(kpi__owner__user=user)
+    )
+    if not roles.edits_everything(user):
+        figures = figures.filter(
+            kpi__in=Kpi.objects.filter(areas__responsible_officer__user=user).values("pk")
+        )
+    return figures

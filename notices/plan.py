@@ -146,7 +146,7 @@ def _figures(on: datetime.date, plan: Plan) -> None:
     kpis = owed_kpis(Q(owner__user__is_active=True), on).select_related("owner__user")
     for kpi in kpis:
         task = kpi_task(kpi, on)
-        if task is None or task.state == "saved":
+        if task is None or task.actual is not None:
             continue
         overdue = task.state == "overdue"
         owner = kpi.owner.user

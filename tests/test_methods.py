@@ -10,7 +10,15 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 # The pages that take a form; every other page only reads.
-WRITES = {"kpi-entry", "action-update", "login", "logout"}
+WRITES = {
+    "kpi-entry",
+    "action-update",
+    "approvals",
+    "approval-return",
+    "account-settings",
+    "login",
+    "logout",
+}
 ARGS = {"pk": 1, "period": datetime.date(2021, 1, 1)}
 
 

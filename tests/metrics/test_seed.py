@@ -156,7 +156,7 @@ def test_demo_users_one_per_role_with_the_head_owning_mash_and_assessments(setti
     settings.DEBUG = True
     output = seed("--demo-users")
     users = {user.username: user for user in get_user_model().objects.all()}
-    assert set(users) == {"head", "board", "analyst", "admin"}
+    assert set(users) == {"head", "director", "approver", "board", "analyst", "admin"}
     assert users["head"].groups.get().name == roles.HEAD_OF_SERVICE
     assert users["board"].groups.get().name == roles.BOARD_MEMBER
     assert users["analyst"].groups.get().name == roles.ANALYST and users["analyst"].is_staff
@@ -166,7 +166,20 @@ def test_demo_users_one_per_role_with_the_head_owning_mash_and_assessments(setti
     assert any(title.startswith("Assessments authorised") for title in owned)
     assert "demo-board-member" in output
     seed("--demo-users")  # and again, without complaint
-    assert get_user_model().objects.count() == 4
+    assert get_user_model().objects.count() == 6
+
+
+def test_the_demo_approver_signs_off_the_demo_directors_figures(settings):
+    from metrics import signoff
+
+    settings.DEBUG = True
+    seed("--demo-users")
+    users = {user.username: user for user in get_user_model().objects.all()}
+    csip09 = Kpi.objects.get(code="CSIP.09")
+    assert csip09.owner.user == users["director"]
+    assert signoff.approves_figures(users["approver"])
+    assert roles.sign_off_problem(users["approver"], csip09, users["director"].pk) is None
+    assert roles.sign_off_problem(users["head"], csip09, users["director"].pk) is not None
 
 
 def test_a_broken_fixture_loads_nothing(tmp_path):

@@ -7,7 +7,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from metrics.loading import FixtureError, LoadReport, load_plan_data
-from metrics.models import Kpi
 from priorities import roles
 from priorities.models import Officer
 
@@ -18,11 +17,16 @@ FIXTURES = [
 ]
 
 # Local logins only. The head of service acts for the post that owns the
-# MASH and assessment KPIs in the shipped data.
+# MASH and assessment KPIs in the shipped data; the director for the post that
+# owns the leadership and workforce KPIs (CSIP.09); the approver for the
+# responsible officer of the area those evidence, so signs off the director's figures.
 DEMO_HEAD_OF_SERVICE_KPI = "CSIP.01"
+DEMO_DIRECTOR_KPI = "CSIP.09"
 DEMO_USERS = [
     # username, password, group, is_staff, is_superuser
     ("head", "demo-head-of-service", roles.HEAD_OF_SERVICE, False, False),
+    ("director", "demo-director", roles.HEAD_OF_SERVICE, False, False),
+    ("approver", "demo-approver", roles.HEAD_OF_SERVICE, False, False),
     ("board", "demo-board-member", roles.BOARD_MEMBER, False, False),
     ("analyst", "demo-performance-analyst", roles.ANALYST, True, False),
     ("admin", "demo-administrator", None, True, True),
@@ -97,17 +101,28 @@ class Command(BaseCommand):
             if group:
                 user.groups.set([groups[group]])
             logins.append((username, password, group or "Administrator"))
-        owner = (
-            Officer.objects.filter(kpis__code=DEMO_HEAD_OF_SERVICE_KPI).first()
-            if Kpi.objects.filter(code=DEMO_HEAD_OF_SERVICE_KPI).exists()
-            else None
+        director_post = Officer.objects.filter(kpis__code=DEMO_DIRECTOR_KPI).first()
+        approver_post = (
+            Officer.objects.filter(areas__kpis__code=DEMO_DIRECTOR_KPI)
+            .exclude(pk=director_post.pk if director_post else None)
+            .order_by("areas__plan__start", "areas__number")
+            .first()
         )
-        if owner is not None:
-            head = User.objects.get(username="head")
-            for previous in Officer.objects.filter(user=head).exclude(pk=owner.pk):
-                previous.user = None
-                previous.save()
-            if owner.user != head:
-                owner.user = head
-                owner.save()
+        for username, post in [
+            ("head", Officer.objects.filter(kpis__code=DEMO_HEAD_OF_SERVICE_KPI).first()),
+            ("director", director_post),
+            ("approver", approver_post),
+        ]:
+            if post is not None:
+                self._act_for(User.objects.get(username=username), post)
         return logins
+
+    @staticmethod
+    def _act_for(user, post: Officer) -> None:
+        """Link the demo login to the post, and to no other."""
+        for previous in Officer.objects.filter(user=user).exclude(pk=post.pk):
+            previous.user = None
+            previous.save()
+        if post.user != user:
+            post.user = user
+            post.save()
