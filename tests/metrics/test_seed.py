@@ -165,6 +165,9 @@ def test_demo_users_one_per_role_with_the_head_owning_mash_and_assessments(setti
     assert any("MASH" in title for title in owned)
     assert any(title.startswith("Assessments authorised") for title in owned)
     assert "demo-board-member" in output
+    # Each has an address on a reserved domain, so reminders reach the console only.
+    assert users["head"].email == "head@dudley-improve.example"
+    assert all(user.email.endswith("@dudley-improve.example") for user in users.values())
     seed("--demo-users")  # and again, without complaint
     assert get_user_model().objects.count() == 6
 

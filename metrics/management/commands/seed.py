@@ -22,6 +22,7 @@ FIXTURES = [
 # responsible officer of the area those evidence, so signs off the director's figures.
 DEMO_HEAD_OF_SERVICE_KPI = "CSIP.01"
 DEMO_DIRECTOR_KPI = "CSIP.09"
+DEMO_EMAIL_DOMAIN = "dudley-improve.example"
 DEMO_USERS = [
     # username, password, group, is_staff, is_superuser
     ("head", "demo-head-of-service", roles.HEAD_OF_SERVICE, False, False),
@@ -96,6 +97,8 @@ class Command(BaseCommand):
         for username, password, group, is_staff, is_superuser in DEMO_USERS:
             user, _ = User.objects.get_or_create(username=username)
             user.is_staff, user.is_superuser = is_staff, is_superuser
+            # A reserved domain (RFC 2606): reminders reach the console, never a real inbox.
+            user.email = user.email or f"{username}@{DEMO_EMAIL_DOMAIN}"
             user.set_password(password)
             user.save()
             if group:
