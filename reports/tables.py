@@ -14,7 +14,7 @@ from django.utils.html import format_html, format_html_join
 
 from metrics import display, periods
 from reports import board
-from reports.templatetags.board_tags import provisional
+from reports.templatetags import board_tags
 
 
 class GovukTable(tables.Table):
@@ -35,7 +35,7 @@ def _status(status) -> str:
 
 
 def _provisional(flag: bool) -> str:
-    return render_to_string("reports/includes/provisional.html", provisional(flag))
+    return render_to_string("reports/includes/provisional.html", board_tags.provisional(flag))
 
 
 def _secondary(text: str) -> str:

@@ -41,14 +41,6 @@ SIGNED_OFF, SUBMITTED, RETURNED = (
 
 
 @pytest.fixture
-def reader(client):
-    user = UserFactory(username="board")
-    user.groups.add(roles.ensure_groups()[roles.BOARD_MEMBER])
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
 def plan():
     """Three KPIs whose November 2021 figures stand awaiting sign-off, returned, signed off.
 
@@ -92,8 +84,8 @@ def _area_page(client, plan) -> str:
 # The overview, an area, a KPI ---------------------------------------------------------------
 
 
-def test_overview_marks_figures_awaiting_sign_off_or_returned_as_provisional(reader, plan):
-    page = _get(reader, "home", plan=plan.pk, period="2021-11")
+def test_overview_marks_figures_awaiting_sign_off_or_returned_as_provisional(board_client, plan):
+    page = _get(board_client, "home", plan=plan.pk, period="2021-11")
     assert "90.3% Provisional (not yet signed off)" in text(
         element(page, f"kpi-{_kpi('SUB.01').pk}")
     )
@@ -106,14 +98,14 @@ def test_overview_marks_figures_awaiting_sign_off_or_returned_as_provisional(rea
     assert "Green: target met" in text(element(page, f"kpi-{_kpi('SUB.01').pk}"))
 
 
-def test_overview_marks_a_provisional_previous_figure(reader, plan):
+def test_overview_marks_a_provisional_previous_figure(board_client, plan):
     Actual.objects.filter(period=D(2021, 10, 1), kpi__code="OFF.01").update(state=SUBMITTED)
-    page = _get(reader, "home", plan=plan.pk, period="2021-11")
+    page = _get(board_client, "home", plan=plan.pk, period="2021-11")
     assert "70.0% (provisional) Oct 2021" in text(element(page, f"kpi-{_kpi('OFF.01').pk}"))
 
 
-def test_area_page_marks_provisional_figures_in_its_table_and_each_kpi(reader, plan):
-    page = _area_page(reader, plan)
+def test_area_page_marks_provisional_figures_in_its_table_and_each_kpi(board_client, plan):
+    page = _area_page(board_client, plan)
     words = text(page)
     assert "90.3% Provisional (not yet signed off) Nov 2021" in words
     assert "61.5% Provisional (not yet signed off) Nov 2021" in words
@@ -123,8 +115,10 @@ def test_area_page_marks_provisional_figures_in_its_table_and_each_kpi(reader, p
         assert ("Provisional (not yet signed off)" in panel) is shown, code
 
 
-def test_kpi_page_says_its_figure_is_provisional_and_which_figures_are_signed_off(reader, plan):
-    page = _get(reader, "kpi-detail", _kpi("RET.01").pk, period="2021-11")
+def test_kpi_page_says_its_figure_is_provisional_and_which_figures_are_signed_off(
+    board_client, plan
+):
+    page = _get(board_client, "kpi-detail", _kpi("RET.01").pk, period="2021-11")
     words = text(page)
     assert "Nov 2021: Red: short of target Provisional (not yet signed off)" in words
     every_figure = page.split('id="data-heading"')[1].split("</table>")[0]
@@ -133,8 +127,8 @@ def test_kpi_page_says_its_figure_is_provisional_and_which_figures_are_signed_of
     assert "Provisional (not yet signed off)" in text(every_figure)
 
 
-def test_kpi_page_of_a_signed_off_figure_has_no_sign_off_column(reader, plan):
-    page = _get(reader, "kpi-detail", _kpi("OFF.01").pk, period="2021-11")
+def test_kpi_page_of_a_signed_off_figure_has_no_sign_off_column(board_client, plan):
+    page = _get(board_client, "kpi-detail", _kpi("OFF.01").pk, period="2021-11")
     assert "rovisional" not in text(page)
     assert "Sign-off" not in page.split('id="data-heading"')[1].split("</table>")[0]
 
@@ -142,8 +136,8 @@ def test_kpi_page_of_a_signed_off_figure_has_no_sign_off_column(reader, plan):
 # Charts ------------------------------------------------------------------------------------
 
 
-def test_a_provisional_figure_is_a_hollow_point_on_the_same_line(reader, plan):
-    page = _area_page(reader, plan)
+def test_a_provisional_figure_is_a_hollow_point_on_the_same_line(board_client, plan):
+    page = _area_page(board_client, plan)
     kpi = _kpi("SUB.01")
     figure = page_charts(page)[f"kpi-{kpi.pk}-chart"]
     actual = trace(figure, "Actual")
@@ -155,8 +149,8 @@ def test_a_provisional_figure_is_a_hollow_point_on_the_same_line(reader, plan):
     assert signed["marker"]["color"] == charts.BLUE
 
 
-def test_each_charts_data_table_says_which_months_are_provisional(reader, plan):
-    page = _area_page(reader, plan)
+def test_each_charts_data_table_says_which_months_are_provisional(board_client, plan):
+    page = _area_page(board_client, plan)
     table = page.split(f'data-chart="kpi-{_kpi("SUB.01").pk}-chart"')[1].split("</table>")[0]
     assert "Sign-off" in table
     assert "Oct 2021 70.0% 80.0% Signed off" in text(table)
@@ -192,8 +186,8 @@ def test_a_chart_with_a_provisional_figure_is_a_valid_plotly_figure():
 # The board pack ------------------------------------------------------------------------------
 
 
-def test_pack_lists_every_figure_still_provisional_before_the_areas(reader, plan):
-    page = _get(reader, "board-pack", plan=plan.pk, period="2021-11")
+def test_pack_lists_every_figure_still_provisional_before_the_areas(board_client, plan):
+    page = _get(board_client, "board-pack", plan=plan.pk, period="2021-11")
     assert page.index('id="provisional"') < page.index('id="area-')
     listed = text(element(page, "provisional"))
     assert "2 figures in this pack are provisional" in listed
@@ -204,9 +198,9 @@ def test_pack_lists_every_figure_still_provisional_before_the_areas(reader, plan
     assert "90.3% Provisional (not yet signed off)" in text(page)
 
 
-def test_pack_says_plainly_when_every_figure_is_signed_off(reader, plan):
+def test_pack_says_plainly_when_every_figure_is_signed_off(board_client, plan):
     Actual.objects.update(state=SIGNED_OFF)
-    page = _get(reader, "board-pack", plan=plan.pk, period="2021-11")
+    page = _get(board_client, "board-pack", plan=plan.pk, period="2021-11")
     assert "Every figure in this pack is signed off." in text(element(page, "provisional"))
     assert "rovisional:" not in text(page)
 
@@ -214,9 +208,9 @@ def test_pack_says_plainly_when_every_figure_is_signed_off(reader, plan):
 # The scorecard -------------------------------------------------------------------------------
 
 
-def test_scorecard_marks_each_provisional_cell_and_its_csv_says_sign_off(reader, plan):
+def test_scorecard_marks_each_provisional_cell_and_its_csv_says_sign_off(board_client, plan):
     query = {"plan": plan.pk, "period": "2021-11", "periods": "2"}
-    page = _get(reader, "scorecard", **query)
+    page = _get(board_client, "scorecard", **query)
     assert "90.3% Provisional (not yet signed off) Green" in text(
         element(page, f"kpi-{_kpi('SUB.01').pk}")
     )
@@ -224,7 +218,7 @@ def test_scorecard_marks_each_provisional_cell_and_its_csv_says_sign_off(reader,
         element(page, f"kpi-{_kpi('RET.01').pk}")
     )
     assert "rovisional" not in text(element(page, f"kpi-{_kpi('OFF.01').pk}"))
-    response = reader.get(reverse("scorecard-csv"), query)
+    response = board_client.get(reverse("scorecard-csv"), query)
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     by_code = {row[1]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
     assert by_code["SUB.01"]["Nov 2021 sign-off"] == "Provisional"
@@ -238,7 +232,7 @@ def test_scorecard_marks_each_provisional_cell_and_its_csv_says_sign_off(reader,
 
 
 @override_settings(SIGN_OFF_REQUIRED=False)
-def test_with_sign_off_switched_off_no_figure_is_provisional(reader, plan):
+def test_with_sign_off_switched_off_no_figure_is_provisional(board_client, plan):
     for name, args, query in (
         ("home", (), {"plan": plan.pk}),
         ("area-detail", (plan.areas.get().pk,), {}),
@@ -246,14 +240,14 @@ def test_with_sign_off_switched_off_no_figure_is_provisional(reader, plan):
         ("scorecard", (), {"plan": plan.pk}),
         ("board-pack", (), {"plan": plan.pk}),
     ):
-        page = _get(reader, name, *args, period="2021-11", **query)
+        page = _get(board_client, name, *args, period="2021-11", **query)
         assert "Provisional" not in text(page), name
         assert 'class="govuk-tag govuk-tag--blue app-provisional"' not in page, name
-    pack = _get(reader, "board-pack", plan=plan.pk, period="2021-11")
+    pack = _get(board_client, "board-pack", plan=plan.pk, period="2021-11")
     assert "does not ask for figures to be signed off" in text(element(pack, "provisional"))
 
 
-def test_the_councils_published_figures_are_never_provisional(reader):
+def test_the_councils_published_figures_are_never_provisional(board_client):
     call_command("seed", stdout=StringIO())
     dudley = Plan.objects.get(slug="improvement-plan-2021")
     assert not Actual.objects.provisional().exists()
@@ -263,16 +257,16 @@ def test_the_councils_published_figures_are_never_provisional(reader):
         ("scorecard", (), {"plan": dudley.pk}),
         ("board-pack", (), {"plan": dudley.pk}),
     ):
-        page = _get(reader, name, *args, period="2021-09", **query)
+        page = _get(board_client, name, *args, period="2021-09", **query)
         assert "Provisional" not in text(page), name
-    pack = _get(reader, "board-pack", plan=dudley.pk, period="2021-09")
+    pack = _get(board_client, "board-pack", plan=dudley.pk, period="2021-09")
     assert "Every figure in this pack is signed off." in text(pack)
 
 
 # The cached page drops "provisional" as soon as the figure is signed off ---------------------
 
 
-def test_signing_off_a_figure_drops_provisional_from_the_cached_area_page(reader):
+def test_signing_off_a_figure_drops_provisional_from_the_cached_area_page(board_client):
     plan = PlanFactory(start=D(2021, 1, 1), end=D(2022, 3, 31))
     owner_user, officer_user = UserFactory(), UserFactory()
     owner_user.groups.add(roles.ensure_groups()[roles.HEAD_OF_SERVICE])
@@ -283,17 +277,17 @@ def test_signing_off_a_figure_drops_provisional_from_the_cached_area_page(reader
         kpi=kpi, period=NOV, user=owner_user, expected_version=None, value=Decimal("88.8")
     )
     url = reverse("area-detail", args=[area.pk])
-    first = reader.get(url, {"period": "2021-11"}).content.decode()
+    first = board_client.get(url, {"period": "2021-11"}).content.decode()
     assert "88.8% Provisional (not yet signed off)" in text(first)
     stamp = data_stamp()
     # The page is cached: a write that leaves no history (so no new stamp) is not seen.
     Actual.objects.filter(pk=actual.pk).update(state=SIGNED_OFF)
-    cached = reader.get(url, {"period": "2021-11"}).content.decode()
+    cached = board_client.get(url, {"period": "2021-11"}).content.decode()
     assert "88.8% Provisional (not yet signed off)" in text(cached)
     Actual.objects.filter(pk=actual.pk).update(state=SUBMITTED)
 
     signoff.sign_off(officer_user, [(actual.pk, actual.version)])
 
     assert data_stamp() != stamp
-    after = text(reader.get(url, {"period": "2021-11"}).content.decode())
+    after = text(board_client.get(url, {"period": "2021-11"}).content.decode())
     assert "88.8% Nov 2021" in after and "Provisional" not in after
