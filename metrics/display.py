@@ -4,12 +4,18 @@ Pure: plain values in, text out. The one formatter (``figure``, built on
 ``number``), a target step in words, and the unit labels and axis titles,
 which come from ``metrics.models.Kpi.Unit`` so a new unit is named once.
 The ``figure`` and ``step`` template filters (``metrics/templatetags/improve.py``)
-call these; nothing else formats a KPI's figure.
+call these; nothing else formats a KPI's figure. A figure not yet signed off
+is "provisional" in the words below, on every page, chart, export and command.
 """
 
 from decimal import Decimal
 
 from metrics.rag import NEUTRAL, Step, quantize
+
+# A figure not yet signed off (``Actual.is_provisional``), in words.
+PROVISIONAL = "Provisional"
+SIGNED_OFF = "Signed off"
+PROVISIONAL_MEANING = "not yet signed off"
 
 # What follows a figure in a unit; other units print the bare number.
 UNIT_SUFFIX = {"percent": "%", "days": " days", "fte": " FTE"}
@@ -42,6 +48,16 @@ def figure(
     if value is None:
         return ""
     return f"{number(value, places, grouping=grouping)}{unit_suffix(unit)}"
+
+
+def sign_off(provisional: bool) -> str:
+    """A figure's sign-off as a table or CSV column says it: "Provisional" or "Signed off"."""
+    return PROVISIONAL if provisional else SIGNED_OFF
+
+
+def marked(shown: str, provisional: bool) -> str:
+    """A figure as written, followed by "(provisional)" when it is: "90.3% (provisional)"."""
+    return f"{shown} ({PROVISIONAL.lower()})" if shown and provisional else shown
 
 
 def step(

@@ -34,6 +34,10 @@ class KpiRow:
     # same period last year): the figures are not compared across it.
     previous_break: DefinitionChange | None = None
     year_break: DefinitionChange | None = None
+    # The period's figure (and the one before it) not yet signed off
+    # (``Actual.is_provisional``): still rated, but every page says so.
+    provisional: bool = False
+    previous_provisional: bool = False
 
     @property
     def value(self) -> Decimal | None:
@@ -82,6 +86,7 @@ def kpi_row(kpi: Kpi, period: datetime.date, *, today: datetime.date) -> KpiRow:
     # An annual KPI's previous period is the same period last year: said once.
     year_break = None if rule.interval >= 12 else DefinitionChange.between(changes, year_ago, at)
     previous = values.get(before)
+    earlier = by_period.get(before)
     last_year = None if rule.interval >= 12 else values.get(year_ago)
     current = actual.value if actual else None
     # The trend is read only from figures on the same definition as this one.
@@ -103,6 +108,8 @@ def kpi_row(kpi: Kpi, period: datetime.date, *, today: datetime.date) -> KpiRow:
         trajectory=rag.trajectory(comparable, steps, at, rule),
         previous_break=previous_break,
         year_break=year_break,
+        provisional=actual is not None and actual.is_provisional,
+        previous_provisional=earlier is not None and earlier.is_provisional,
     )
 
 

@@ -329,6 +329,9 @@ def chart_for(
         asked=kpi.asked_for,
         changes=[c for c in kpi.definition_changes.all() if c.starts <= until],
         notes={a.period: a.note for a in kpi.recent_actuals if a.note and a.period <= until},
+        provisional=frozenset(
+            a.period for a in kpi.recent_actuals if a.period <= until and a.is_provisional
+        ),
     )
 
 
@@ -488,6 +491,15 @@ class AreaReport:
     @property
     def has_charts(self) -> bool:
         return any(panel.chart.has_data for panel in self.panels)
+
+
+def provisional_rows(reports: list[AreaReport]) -> list[KpiRow]:
+    """Each KPI's figure for the period that is not yet signed off, once, by KPI code.
+
+    A KPI evidencing two areas shows in both; the board pack lists it once.
+    """
+    rows = {p.kpi.pk: p.row for report in reports for p in report.panels if p.row.provisional}
+    return sorted(rows.values(), key=lambda row: row.kpi.code)
 
 
 def area_report(

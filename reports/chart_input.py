@@ -89,6 +89,8 @@ class ChartInput:
     changes: Sequence[DefinitionChange] = ()
     # Footnotes to figures, by period: shown beside the figure, never part of it.
     notes: Mapping[datetime.date, str] = ()
+    # Periods whose figure is not yet signed off (``Actual.is_provisional``).
+    provisional: frozenset[datetime.date] = frozenset()
 
     @property
     def caption(self) -> str:
@@ -158,6 +160,15 @@ class ChartInput:
         points = [*sorted(self.actuals), *((day, None) for day in breaks)]
         # A break sorts before a figure for its own month, so the line starts again there.
         return sorted(points, key=lambda point: (point[0], point[1] is not None))
+
+    @property
+    def provisional_periods(self) -> list[datetime.date]:
+        """The periods drawn whose figure is provisional, in order."""
+        return sorted(p for p, _ in self.actuals if p in self.provisional)
+
+    def point_label(self, period: datetime.date) -> str:
+        """A figure's period as its hover text names it: "Aug 2021 (provisional)"."""
+        return display.marked(self.label(period), period in self.provisional)
 
     @property
     def noted(self) -> list[tuple[datetime.date, Decimal, str]]:

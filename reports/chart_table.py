@@ -26,6 +26,18 @@ class TableRow:
     # A footnote to the figure, or the wording either side of a change of definition.
     note: str = ""
     is_break: bool = False
+    has_figure: bool = False
+    provisional: bool = False  # the figure is not yet signed off
+
+    @property
+    def sign_off(self) -> str:
+        """The figure's sign-off in words; "" for a row with no figure."""
+        return display.sign_off(self.provisional) if self.has_figure else ""
+
+    @property
+    def marked_actual(self) -> str:
+        """The figure with "(provisional)" after it when it is."""
+        return display.marked(self.actual, self.provisional)
 
 
 @dataclass(frozen=True)
@@ -40,10 +52,16 @@ class ChartTable:
     projection: str
     actions: list[str]
     changes: list[str] = field(default_factory=list)
+    provisional: str = ""  # which figures are provisional, as a sentence
 
     @property
     def has_notes(self) -> bool:
         return any(row.note for row in self.rows)
+
+    @property
+    def has_provisional(self) -> bool:
+        """Some figure is provisional: the table gains a sign-off column."""
+        return any(row.provisional for row in self.rows)
 
 
 def _gap_rows(chart: ChartInput, count: int) -> list[TableRow]:
@@ -123,6 +141,8 @@ def chart_table(chart: ChartInput) -> ChartTable:
             target=chart.target_text(rag.target_in_force(chart.steps, p)),
             benchmarks=[chart.show(points.get(p)) for points in by_benchmark],
             note=notes.get(p, "") if p in actual else "",
+            has_figure=p in actual,
+            provisional=p in actual and p in chart.provisional,
         )
         for p in sorted(set(chart.data_periods))
     ]
@@ -154,6 +174,25 @@ def chart_table(chart: ChartInput) -> ChartTable:
         projection=projection,
         actions=actions,
         changes=[change_text(change) for change in chart.changes],
+        provisional=provisional_note(chart),
+    )
+
+
+def provisional_text(chart: ChartInput) -> str:
+    """The figures not yet signed off, named: "Aug 2021 and Sep 2021"; "" when none."""
+    labels = [chart.label(p) for p in chart.provisional_periods]
+    if len(labels) > 1:
+        return f"{', '.join(labels[:-1])} and {labels[-1]}"
+    return "".join(labels)
+
+
+def provisional_note(chart: ChartInput) -> str:
+    """The sentence under a chart naming its provisional figures; "" when none."""
+    if not chart.provisional_periods:
+        return ""
+    return (
+        f"{display.PROVISIONAL} (hollow points on the chart), {display.PROVISIONAL_MEANING}: "
+        f"{provisional_text(chart)}."
     )
 
 
@@ -200,8 +239,10 @@ def describe(chart: ChartInput) -> str:
         f" The definition changed from {periods.month_label(change.starts)}: the line breaks there."
         for change in chart.breaks
     )
+    provisional = f" {provisional_note(chart)}" if chart.provisional_periods else ""
+    latest = display.marked(chart.show(last_value), last_period in chart.provisional)
     return (
         f"Chart of {chart.code} {chart.title}: {figures} {chart.span(first, last_period)}; "
-        f"the latest is {chart.show(last_value)}{chart.against(step)}.{gaps}{breaks} "
+        f"the latest is {latest}{chart.against(step)}.{gaps}{breaks}{provisional} "
         "The table below gives every value."
     )

@@ -33,6 +33,7 @@ VERMILLION = "#D55E00"
 PURPLE = "#CC79A7"
 SKY = "#56B4E9"
 GREY = "#505a5f"
+WHITE = "#ffffff"
 BAND_FILL = "rgba(86, 180, 233, 0.25)"
 
 # Benchmark comparator -> (colour, dash, marker); unknown comparators fall back.
@@ -149,16 +150,29 @@ def _target_traces(chart: ChartInput) -> list[go.Scatter]:
 
 
 def _actual_trace(chart: ChartInput) -> go.Scatter:
-    """Solid with dots; a missing period breaks the line rather than bridging it."""
+    """Solid with dots; a missing period breaks the line rather than bridging it.
+
+    A provisional figure's dot is hollow (white inside a blue ring) and its
+    hover text says "provisional": one line, its points told apart.
+    """
     series = chart.series
+    marker = {"symbol": "circle", "size": 9, "color": BLUE}
+    if chart.provisional_periods:
+        hollow = [p in chart.provisional for p, _ in series]
+        marker = {
+            "symbol": "circle",
+            "size": [11 if h else 9 for h in hollow],
+            "color": [WHITE if h else BLUE for h in hollow],
+            "line": {"color": BLUE, "width": 2},
+        }
     return go.Scatter(
         name="Actual",
         x=[_x(p) for p, _ in series],
         y=[_y(v) for _, v in series],
-        text=[text(chart.label(p)) for p, _ in series],
+        text=[text(chart.point_label(p)) for p, _ in series],
         mode="lines+markers",
         line={"color": BLUE, "width": 3},
-        marker={"symbol": "circle", "size": 9, "color": BLUE},
+        marker=marker,
         hovertemplate=_hover(chart, "Actual"),
         connectgaps=False,
     )
@@ -277,7 +291,8 @@ def _break_marks(chart: ChartInput) -> tuple[list[dict], list[dict]]:
 def kpi_figure(chart: ChartInput) -> dict:
     """The plotly figure for a KPI, as the JSON-ready dict plotly.js takes.
 
-    Actuals are a solid line with dots, broken where a period has no figure;
+    Actuals are a solid line with dots (hollow for a provisional figure),
+    broken where a period has no figure;
     the target a thick black step line (a band shaded between its edges, a
     neutral KPI's reference level dash-dotted grey); each benchmark dashed
     in its own style; the projection dotted from the last actual to the next

@@ -152,7 +152,7 @@ def csv_rows(grid: scorecard.Grid) -> list[list[str]]:
     """The grid as shown, a row per KPI: figures and statuses by column, then the rest."""
     head = ["group", "code", "title", "unit", "calculated from"]
     for label in grid.labels:
-        head += [f"{label} figure", f"{label} status", f"{label} note"]
+        head += [f"{label} figure", f"{label} status", f"{label} note", f"{label} sign-off"]
     head += ["target in force", "benchmarks", "direction of travel", "trajectory"]
     rows = [head]
     for line in grid.lines:
@@ -165,6 +165,7 @@ def csv_rows(grid: scorecard.Grid) -> list[list[str]]:
                 display.number(row.value, places, grouping=False) if row else "",
                 row.status.value if row else cell.reason,
                 escape_cell_text(cell.note),
+                display.sign_off(row.provisional) if row and row.actual else "",
             ]
         benchmarks = "; ".join(
             f"{b.name} {display.number(b.benchmark.value, places, grouping=False)} ({b.label})"

@@ -14,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 
 from metrics import display, periods
 from reports import board
+from reports.templatetags import board_tags
 
 
 class GovukTable(tables.Table):
@@ -33,8 +34,17 @@ def _status(status) -> str:
     return render_to_string("reports/includes/status.html", {"status": status})
 
 
+def _provisional(flag: bool) -> str:
+    return render_to_string("reports/includes/provisional.html", board_tags.provisional(flag))
+
+
 def _secondary(text: str) -> str:
     return format_html('<span class="app-secondary">{}</span>', text) if text else ""
+
+
+def _figure(value, kpi, provisional: bool) -> str:
+    """A figure beside the one a row is about: "80.0% (provisional)"."""
+    return display.marked(display.figure(value, kpi.decimal_places, kpi.unit), provisional)
 
 
 class KpiTable(GovukTable):
@@ -88,7 +98,10 @@ class KpiTable(GovukTable):
         when = row.period_label if row.period != self.period else ""
         if row.actual is not None:
             return format_html(
-                "{} {}", display.figure(row.value, kpi.decimal_places, kpi.unit), _secondary(when)
+                "{} {} {}",
+                display.figure(row.value, kpi.decimal_places, kpi.unit),
+                _provisional(row.provisional),
+                _secondary(when),
             )
         last = record.last_figure
         if last is None:
@@ -97,7 +110,7 @@ class KpiTable(GovukTable):
             "No figure {} {}",
             _secondary(when),
             _secondary(
-                f"Last: {display.figure(last.value, kpi.decimal_places, kpi.unit)} "
+                f"Last: {_figure(last.value, kpi, last.is_provisional)} "
                 f"in {kpi.period_label(last.period)}"
             ),
         )
@@ -109,7 +122,7 @@ class KpiTable(GovukTable):
         if row.previous is None:
             return format_html("No figure {}", _secondary(before))
         return format_html(
-            "{} {}", display.figure(row.previous, kpi.decimal_places, kpi.unit), _secondary(before)
+            "{} {}", _figure(row.previous, kpi, row.previous_provisional), _secondary(before)
         )
 
     def render_target(self, record: board.BoardLine) -> str:

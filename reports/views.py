@@ -199,6 +199,8 @@ def board_pack(request: HttpRequest) -> HttpResponse:
             "period": choice.period,
             "notice": choice.notice,
             "reports": reports,
+            "provisional": board.provisional_rows([report for report, _ in reports]),
+            "sign_off_required": settings.SIGN_OFF_REQUIRED,
             "has_charts": any(report.has_charts for report, _ in reports),
             "plotly_js": charts.PLOTLY_JS,
         },
@@ -220,6 +222,7 @@ def kpi_detail(request: HttpRequest, pk: int) -> HttpResponse:
     marks = board_actions.kpi_page_marks(kpi, areas, actions_judged_on(period, today))
     panel = board.KpiPanel(row, board.chart_for(kpi, row, until=period, actions=marks))
     changes, change_count = history.kpi_changes(kpi)
+    series = board.kpi_series(kpi, row.period, today=today)
     return render(
         request,
         "reports/kpi.html",
@@ -229,7 +232,8 @@ def kpi_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "notice": choice.notice,
             "row": row,
             "panel": panel,
-            "series": board.kpi_series(kpi, row.period, today=today),
+            "series": series,
+            "series_provisional": any(item.provisional for item in series),
             "commentary": board.commentary(kpi, row.period),
             "areas": areas,
             "plan": areas[0].plan if areas else None,

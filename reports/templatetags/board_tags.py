@@ -2,6 +2,7 @@ from django import template
 from django.utils.html import json_script
 from django.utils.safestring import SafeString, mark_safe
 
+from metrics import display
 from reports import board
 
 register = template.Library()
@@ -27,3 +28,17 @@ def direction(row) -> str:
 def written_by(actual) -> str:
     """Who wrote a figure's commentary and when: {{ actual|written_by }}."""
     return board.written_by(actual)
+
+
+@register.inclusion_tag("reports/includes/provisional.html")
+def provisional(flag: bool, either: bool = False) -> dict:
+    """A "Provisional" tag after a figure not yet signed off: {% provisional row.provisional %}.
+
+    With ``either``, a signed-off figure says so ("Signed off"), for a sign-off column.
+    """
+    return {
+        "provisional": bool(flag),
+        "words": display.PROVISIONAL,
+        "meaning": display.PROVISIONAL_MEANING,
+        "signed_off": display.SIGNED_OFF if either else "",
+    }

@@ -176,18 +176,19 @@ def status(*args):
 
 def test_status_command_prints_csv_with_the_agreed_columns(dudley):
     lines = status("--period", "2020-11", "--format", "csv").splitlines()
-    assert lines[0] == "code,title,period,actual,target,status,direction,trajectory"
+    assert lines[0] == "code,title,period,actual,target,status,direction,trajectory,provisional"
     mash = next(line for line in lines if "MASH" in line)
-    assert mash.endswith(",2020-11,69.0,95.0,red,,not enough data")
+    # A published figure: signed off by loading it.
+    assert mash.endswith(",2020-11,69.0,95.0,red,,not enough data,no")
     allowed = {s.value for s in Status}
-    statuses = {line.rsplit(",", 3)[1] for line in lines[1:]}
+    statuses = {line.rsplit(",", 4)[1] for line in lines[1:]}
     assert statuses <= allowed
 
 
 def test_status_command_filters_by_plan_and_prints_text(dudley):
     other = PlanFactory(title="Empty plan")
     assert status("--period", "2021-09", "--plan", str(other.pk)).splitlines() == [
-        "code  title  period  actual  target  status  direction  trajectory"
+        "code  title  period  actual  target  status  direction  trajectory  provisional"
     ]
     text = status("--period", "2021-09", "--plan", str(dudley.pk))
     assert "PI.426" in text and "90.30" in text and "green" in text

@@ -39,14 +39,6 @@ def dudley():
     return Plan.objects.get(slug="improvement-plan-2021")
 
 
-@pytest.fixture
-def board_client(client):
-    user = UserFactory(username="board")
-    user.groups.add(roles.ensure_groups()[roles.BOARD_MEMBER])
-    client.force_login(user)
-    return client
-
-
 def overview(client, plan, period=None, **params):
     query = {"plan": plan.pk, **params}
     if period:

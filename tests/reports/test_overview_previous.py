@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from metrics.models import Kpi
+from metrics.models import Actual, Kpi
 from tests.factories import ActualFactory, KpiFactory, PlanFactory, PriorityAreaFactory, UserFactory
 from tests.reports.helpers import element, text
 
@@ -28,6 +28,7 @@ def test_the_overview_shows_the_previous_month_and_quarter_beside_the_latest(cli
     ActualFactory(kpi=quarterly, period=D(2021, 6, 1), value=Decimal("34.1"))
     ActualFactory(kpi=quarterly, period=D(2021, 9, 1), value=Decimal("37.5"))
     ActualFactory(kpi=gap, period=D(2021, 11, 1), value=Decimal("50"))
+    Actual.objects.update(state=Actual.State.SIGNED_OFF)  # as an analyst's load leaves them
     client.force_login(UserFactory())
     page = client.get(reverse("home"), {"plan": plan.pk, "period": "2021-11"}).content.decode()
     assert "Previous figure" in page

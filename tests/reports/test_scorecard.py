@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from metrics.models import DefinitionChange, Kpi, KpiFormula, Scorecard, ScorecardRow
+from metrics.models import Actual, DefinitionChange, Kpi, KpiFormula, Scorecard, ScorecardRow
 from priorities import roles
 from tests.factories import (
     ActualFactory,
@@ -74,6 +74,7 @@ def plan():
     ActualFactory(kpi=share, period=D(2021, 12, 1), value=Decimal("83.2"))
     for kpi in (visits, quarterly, permanent, establishment, share):
         kpi.areas.add(area)
+    Actual.objects.update(state=Actual.State.SIGNED_OFF)  # as an analyst's load leaves them
     return plan
 
 

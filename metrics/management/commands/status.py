@@ -10,7 +10,18 @@ from metrics.models import Kpi
 from metrics.summary import KpiRow, actions_judged_on, for_board
 from priorities.models import Action, Plan
 
-COLUMNS = ["code", "title", "period", "actual", "target", "status", "direction", "trajectory"]
+# "provisional" last, so a reader of the older columns by position still finds them.
+COLUMNS = [
+    "code",
+    "title",
+    "period",
+    "actual",
+    "target",
+    "status",
+    "direction",
+    "trajectory",
+    "provisional",
+]
 ACTION_COLUMNS = [
     "plan",
     "area",
@@ -38,6 +49,8 @@ def _csv_row(row: KpiRow) -> list[str]:
         row.status.value,
         row.direction.value if row.direction else "",
         row.trajectory.verdict.value,
+        # A figure not yet signed off (Actual.is_provisional); "no" with no figure.
+        "yes" if row.provisional else "no",
     ]
 
 
@@ -78,7 +91,8 @@ def _totals(counts: dict[str, int], on: datetime.date) -> str:
 
 class Command(BaseCommand):
     help = (
-        "Print every KPI's actual, target, RAG status, direction and trajectory for a period; "
+        "Print every KPI's actual, target, RAG status, direction, trajectory and whether the "
+        "figure is provisional (not yet signed off) for a period; "
         "with --actions, every action as it stood at the period's end."
     )
 
