@@ -21,8 +21,8 @@ from metrics import periods
 from metrics.models import Kpi
 from metrics.stamps import data_stamp
 from metrics.summary import actions_judged_on, kpi_row, summarise_plan
-from priorities.models import Action, Plan, PriorityArea
-from reports import board, board_actions, charts, history
+from priorities.models import Plan, PriorityArea
+from reports import board, board_actions, charts, history, pack
 from reports.filters import KpiFilterForm, owners_of
 from reports.tables import ActionTable, KpiTable
 
@@ -162,35 +162,18 @@ def board_pack(request: HttpRequest) -> HttpResponse:
     choice = board.choose_period(
         request.GET.get("period"), board.months_with_data(plan), today=today
     )
-    on = actions_judged_on(choice.period, today)
-    areas = list(
-        PriorityArea.objects.filter(plan=plan)
-        .select_related("responsible_officer")
-        .with_action_counts(on)
-        .order_by("number")
-    )
-    kpis = list(
-        Kpi.objects.for_plan(plan)
-        .order_by("code")
-        .with_history()
-        .prefetch_related(board_actions.linked_actions(on))
-    )
-    actions: dict[int, list[Action]] = {area.pk: [] for area in areas}
-    for action in Action.objects.filter(area__plan=plan).select_related("owner").as_at(on):
-        actions[action.area_id].append(action)
-    reports = []
-    for area in areas:
-        area.plan = plan
-        mine = [kpi for kpi in kpis if any(a.pk == area.pk for a in kpi.areas.all())]
-        report = board.area_report(
-            area, mine, actions[area.pk], choice.period, today=today, scope=f"area-{area.pk}-"
+    content = pack.build(plan, choice.period, today=today)
+    reports = [
+        (
+            report,
+            ActionTable(
+                report.actions,
+                caption=f"Actions for area {report.area.number}, with their delivery dates",
+                orderable=False,
+            ),
         )
-        table = ActionTable(
-            report.actions,
-            caption=f"Actions for area {area.number}, with their delivery dates",
-            orderable=False,
-        )
-        reports.append((report, table))
+        for report in content.reports
+    ]
     return render(
         request,
         "reports/pack.html",
@@ -199,9 +182,9 @@ def board_pack(request: HttpRequest) -> HttpResponse:
             "period": choice.period,
             "notice": choice.notice,
             "reports": reports,
-            "provisional": board.provisional_rows([report for report, _ in reports]),
-            "sign_off_required": settings.SIGN_OFF_REQUIRED,
-            "has_charts": any(report.has_charts for report, _ in reports),
+            "provisional": content.provisional,
+            "sign_off_required": content.sign_off_required,
+            "has_charts": content.has_charts,
             "plotly_js": charts.PLOTLY_JS,
         },
     )

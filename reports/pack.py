@@ -1,0 +1,88 @@
+"""The board pack's content for a plan and month: one home for the page and every export.
+
+The pack page (``reports.views.board_pack``), the PDF, Excel and PowerPoint
+files (``reports.exports``) and ``manage.py board_pack`` all read ``build``,
+so every format shows the same areas, figures, statuses, charts and actions.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from metrics import rag
+from metrics.models import Kpi
+from metrics.summary import KpiRow, actions_judged_on
+from priorities.models import Action, Plan, PriorityArea
+from reports import board, board_actions
+
+
+@dataclass
+class Pack:
+    plan: Plan
+    period: datetime.date
+    today: datetime.date
+    reports: list[board.AreaReport]
+
+    @property
+    def judged_on(self) -> datetime.date:
+        return actions_judged_on(self.period, self.today)
+
+    @property
+    def provisional(self) -> list[KpiRow]:
+        """Each figure of the month not yet signed off, once, by KPI code."""
+        return board.provisional_rows(self.reports)
+
+    @property
+    def sign_off_required(self) -> bool:
+        return settings.SIGN_OFF_REQUIRED
+
+    @property
+    def has_charts(self) -> bool:
+        return any(report.has_charts for report in self.reports)
+
+    @property
+    def rollup(self) -> rag.Rollup:
+        """The plan's status for the month, by the overview's rule: every KPI once and every
+        overdue action, the worst of red, amber and green."""
+        rows = {panel.row.kpi.pk: panel.row for r in self.reports for panel in r.panels}
+        overdue = sum(report.area.overdue_actions for report in self.reports)
+        return rag.roll_up([row.status for row in rows.values()], overdue_actions=overdue)
+
+
+def build(
+    plan: Plan, period: datetime.date, *, today: datetime.date, areas: list[int] | None = None
+) -> Pack:
+    """Every priority area of the plan (or those ``areas`` names) as it stood in ``period``.
+
+    A fixed number of queries whatever the number of areas, KPIs and months.
+    """
+    on = actions_judged_on(period, today)
+    chosen = PriorityArea.objects.filter(plan=plan)
+    if areas is not None:
+        chosen = chosen.filter(pk__in=areas)
+    chosen = list(
+        chosen.select_related("responsible_officer").with_action_counts(on).order_by("number")
+    )
+    kpis = Kpi.objects.for_plan(plan) if areas is None else Kpi.objects.filter(areas__in=areas)
+    kpis = list(
+        kpis.distinct()
+        .order_by("code")
+        .with_history()
+        .prefetch_related(board_actions.linked_actions(on))
+    )
+    actions: dict[int, list[Action]] = {area.pk: [] for area in chosen}
+    for action in (
+        Action.objects.filter(area__in=[a.pk for a in chosen]).select_related("owner").as_at(on)
+    ):
+        actions[action.area_id].append(action)
+    reports = []
+    for area in chosen:
+        area.plan = plan
+        mine = [kpi for kpi in kpis if any(a.pk == area.pk for a in kpi.areas.all())]
+        reports.append(
+            board.area_report(
+                area, mine, actions[area.pk], period, today=today, scope=f"area-{area.pk}-"
+            )
+        )
+    return Pack(plan, period, today, reports)
