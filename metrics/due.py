@@ -87,6 +87,14 @@ def owed_kpis(owners: Q, today: datetime.date) -> KpiQuerySet:
                 .order_by("period"),
                 to_attr="due",
             ),
+            # A figure returned to its owner is theirs to fix whatever its month.
+            Prefetch(
+                "actuals",
+                queryset=Actual.objects.filter(state=Actual.State.RETURNED)
+                .select_related("reviewed_by")
+                .order_by("period"),
+                to_attr="returned",
+            ),
             Prefetch(
                 "areas",
                 queryset=PriorityArea.objects.select_related("plan", "responsible_officer__user"),
@@ -120,10 +128,8 @@ def tasks(kpi: Kpi, today: datetime.date) -> list[Task]:
     latest = task(kpi, today)
     returned = [
         Task(kpi, actual.period, TaskState.RETURNED, _deadline(actual.period), actual)
-        for actual in kpi.due
-        if (latest is None or actual.period != latest.period)
-        and actual.is_provisional
-        and actual.state == Actual.State.RETURNED
+        for actual in kpi.returned
+        if (latest is None or actual.period != latest.period) and actual.is_provisional
     ]
     return [*returned, latest] if latest else returned
 

@@ -183,6 +183,13 @@ def test_the_demo_approver_signs_off_the_demo_directors_figures(settings):
     assert signoff.approves_figures(users["approver"])
     assert roles.sign_off_problem(users["approver"], csip09, users["director"].pk) is None
     assert roles.sign_off_problem(users["head"], csip09, users["director"].pk) is not None
+    # Two of the director's figures await the approver, so the sign-off pages have work,
+    # and seeding again leaves them (and any later decision) alone.
+    awaiting = Actual.objects.awaiting_sign_off()
+    assert {a.kpi.owner.user for a in awaiting} == {users["director"]} and awaiting.count() == 2
+    signoff.sign_off(users["approver"], [(a.pk, a.version) for a in awaiting[:1]])
+    seed("--demo-users")
+    assert Actual.objects.awaiting_sign_off().count() == 1
 
 
 def test_a_broken_fixture_loads_nothing(tmp_path):

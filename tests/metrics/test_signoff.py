@@ -258,6 +258,18 @@ def test_my_updates_keeps_an_earlier_returned_figure_on_the_list(people, client)
     assert "You have 2 of 2 figures still to do" in page
 
 
+def test_a_figure_returned_years_later_is_still_on_my_updates(people, client):
+    # Outside the twelve months My updates reads for its latest figures.
+    kpi, head = people["kpi"], people["head"]
+    old = save_actual(
+        kpi=kpi, period=datetime.date(2021, 3, 1), user=head, expected_version=None, value=70
+    )
+    signoff.return_figure(people["approver"], old.pk, old.version, "Recount March 2021")
+    client.force_login(head)
+    page = client.get(reverse("my-updates")).content.decode()
+    assert "figure for Mar 2021" in page and "Recount March 2021" in page
+
+
 def test_my_updates_runs_the_same_queries_for_few_and_many_figures(people, client):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

@@ -118,7 +118,29 @@ class Command(BaseCommand):
         ]:
             if post is not None:
                 self._act_for(User.objects.get(username=username), post)
+        if director_post is not None:
+            self._submit_for_demo(User.objects.get(username="director"), director_post)
         return logins
+
+    @staticmethod
+    def _submit_for_demo(director, post: Officer) -> None:
+        """The director's latest figures, as if just submitted: the demo approver has work.
+
+        Every shipped plan has ended, so no figure falls due; without this the
+        sign-off pages would be empty on a fresh ``make run``. Done once: a
+        figure already moved on from the published state is left alone.
+        """
+        from metrics import signoff
+        from metrics.models import Actual
+
+        for kpi in post.kpis.filter(formula__isnull=True).order_by("code")[:2]:
+            latest = kpi.actuals.order_by("-period").first()
+            if latest is None or latest.state != Actual.State.SIGNED_OFF or latest.submitted_at:
+                continue
+            signoff.submitted(latest)
+            latest.updated_by = director
+            latest._change_reason = "Demo: submitted for sign-off by the demo director"
+            latest.save()
 
     @staticmethod
     def _act_for(user, post: Officer) -> None:
