@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.permissions import IsAuthenticated
 
 from api import views
 from api.auth import TokenAuthentication
@@ -15,6 +16,7 @@ class Schema(views.ReadOnly, SpectacularAPIView):
     (GET only, so a session brings no cross-site write with it)."""
 
     authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [IsAuthenticated]
 
 
 def _api(view) -> object:
