@@ -73,10 +73,13 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
     "priorities",
     "metrics",
     "reports",
     "notices",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -325,6 +328,39 @@ IMPORT_MAX_CELLS = int(os.environ.get("IMPORT_MAX_CELLS", "250000"))
 # A preview keeps its uploaded file until it is confirmed or cancelled, the
 # same analyst uploads again, or it is this many hours old.
 IMPORT_PREVIEW_HOURS = int(os.environ.get("IMPORT_PREVIEW_HOURS", "24"))
+
+# The read-only API (api/, README "The API"): personal tokens only, JSON or CSV,
+# paginated, API_RATE requests per token (a number per second, minute, hour or
+# day). The count is kept in the cache: with more than one server process,
+# give them a shared cache, or each counts on its own.
+API_RATE = os.environ.get("API_RATE", "1000/hour")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.auth.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.auth.TokenRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "api.renderers.CSVRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pages",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiSchema",
+    "UNAUTHENTICATED_USER": None,
+    # Figures as JSON numbers, so Power BI and Excel read them as numbers.
+    "COERCE_DECIMAL_TO_STRING": False,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Improvement plan API",
+    "DESCRIPTION": (
+        "Read-only: plans, priority areas, KPIs with their status for a month, each KPI's "
+        "series, actions and findings as they stood. Send a personal token from your "
+        "settings page as the header Authorization: Token <token>."
+    ),
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
 
 LOGGING = {
     "version": 1,

@@ -19,6 +19,7 @@ urlpatterns = [
     path("updates/", include("metrics.urls")),
     path("actions/", include("priorities.urls")),
     path("account/", include("notices.urls")),
+    path("api/v1/", include("api.urls")),
     path("approvals/", approvals.approvals, name="approvals"),
     path("approvals/<int:pk>/return/", approvals.return_figure, name="approval-return"),
     path("start/", metrics_views.after_login, name="after-login"),

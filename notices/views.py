@@ -3,6 +3,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from api.models import ApiToken
 from notices.forms import PreferencesForm
 from notices.models import Preferences
 from priorities.models import Officer, PriorityArea
@@ -17,7 +18,7 @@ def _roles(user) -> list[str]:
 def account_settings(request: HttpRequest) -> HttpResponse:
     """A person's own settings: who the service thinks they are, and which emails they get.
 
-    Each setting is a section of the page (API tokens will be one).
+    Each setting is a section of the page; API tokens have a page of their own.
     """
     user = request.user
     preferences = Preferences.objects.filter(user=user).first() or Preferences(user=user)
@@ -38,5 +39,6 @@ def account_settings(request: HttpRequest) -> HttpResponse:
             "areas": PriorityArea.objects.filter(responsible_officer__user=user).select_related(
                 "plan"
             ),
+            "active_tokens": ApiToken.objects.filter(user=user).active().count(),
         },
     )

@@ -16,6 +16,8 @@ WRITES = {
     "approvals",
     "approval-return",
     "account-settings",
+    "api-tokens",
+    "api-token-revoke",
     "login",
     "logout",
 }
