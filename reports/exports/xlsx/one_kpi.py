@@ -41,12 +41,12 @@ def _benchmarks(sheet: Sheet, kpi: Kpi, until: datetime.date) -> None:
     if not shown:
         sheet.add(["No benchmarks are recorded."])
         return
-    sheet.add(["Period", "Comparator", "Figure"], font=BOLD)
+    sheet.add(["Comparator", "Period", "Figure"], font=BOLD)
     for benchmark in shown:
         sheet.add(
             [
-                periods.month_label(benchmark.period),
                 benchmark.get_comparator_display(),
+                periods.month_label(benchmark.period),
                 Figure(benchmark.value, kpi),
             ]
         )
