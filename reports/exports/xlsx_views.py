@@ -5,7 +5,7 @@ everyone else to sign in); each reads what its page reads, as it stood at the
 month chosen, and names the file after the plan (or KPI) and month.
 """
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.decorators.http import require_safe
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_safe
 from metrics.models import Kpi
 from reports import board
 from reports.exports import FORMATS, filename, xlsx
-from reports.scorecard_views import read_scorecard
+from reports.scorecard_views import read_for_download
 
 EXCEL = FORMATS["xlsx"]
 
@@ -27,9 +27,7 @@ def _attachment(content: bytes, name: str) -> HttpResponse:
 @require_safe
 def scorecard_xlsx(request: HttpRequest) -> HttpResponse:
     """The grid the scorecard page shows for the same query string, as a workbook."""
-    read = read_scorecard(request, timezone.localdate())
-    if read.grid is None:
-        raise Http404("There is no plan or saved scorecard to download yet.")
+    read = read_for_download(request)
     source = read.saved or read.plan
     content = xlsx.render_scorecard(read.grid, title=source.title, period=read.period)
     return _attachment(content, filename(source.slug, read.period, "scorecard", EXCEL.extension))

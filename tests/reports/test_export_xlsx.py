@@ -1,7 +1,11 @@
 """The board pack, the scorecard and a KPI as Excel workbooks: what a reader finds in them."""
 
+import csv
 import datetime
 import io
+import os
+import shutil
+import subprocess
 import zipfile
 from decimal import Decimal
 from io import StringIO
@@ -60,6 +64,16 @@ def cell_of(sheet, first, header: str):
     return found[-1][[c.value for c in head].index(header)]
 
 
+def _figures(kpi, area, *, target: str, value) -> None:
+    """The KPI in the area, with a target from January 2021 and signed-off figures to September."""
+    kpi.areas.add(area)
+    TargetFactory(kpi=kpi, starts=D(2021, 1, 1), value=Decimal(target))
+    for month in range(1, 10):
+        ActualFactory(
+            kpi=kpi, period=D(2021, month, 1), value=value(month), state=Actual.State.SIGNED_OFF
+        )
+
+
 @pytest.fixture
 def plan():
     """Two areas: a percentage KPI whose September figure awaits sign-off, with a commentary
@@ -70,15 +84,8 @@ def plan():
     front = PriorityAreaFactory(plan=plan, number=1, title="Front door")
     review = PriorityAreaFactory(plan=plan, number=2, title="Assessments: [quality]/review?")
     timely = KpiFactory(code="PC.01", title="Assessments in time", decimal_places=1)
-    timely.areas.add(front)
-    TargetFactory(kpi=timely, starts=D(2021, 1, 1), value=Decimal("80"))
-    for month in range(1, 10):
-        ActualFactory(
-            kpi=timely,
-            period=D(2021, month, 1),
-            value=Decimal("80") + month + Decimal("0.3"),
-            state=Actual.State.SUBMITTED if month == 9 else Actual.State.SIGNED_OFF,
-        )
+    _figures(timely, front, target="80", value=lambda month: Decimal("80.3") + month)
+    Actual.objects.filter(kpi=timely, period=SEP).update(state=Actual.State.SUBMITTED)
     Actual.objects.filter(kpi=timely, period=SEP).update(
         what_data_tells_us=HYPERLINK, issues_and_risks="Staffing in the front door."
     )
@@ -86,15 +93,7 @@ def plan():
     contacts = KpiFactory(
         code="CT.01", title="Contacts", unit=Kpi.Unit.COUNT, decimal_places=0, polarity="lower"
     )
-    contacts.areas.add(review)
-    TargetFactory(kpi=contacts, starts=D(2021, 1, 1), value=Decimal("1500"))
-    for month in range(1, 10):
-        ActualFactory(
-            kpi=contacts,
-            period=D(2021, month, 1),
-            value=Decimal(1400 + 10 * month),
-            state=Actual.State.SIGNED_OFF,
-        )
+    _figures(contacts, review, target="1500", value=lambda month: Decimal(1400 + 10 * month))
     ActionFactory(
         area=front, ref="1.1", description="-Audit the MASH", original_delivery_date=D(2021, 5, 31)
     )
@@ -295,3 +294,51 @@ def test_the_seeded_pack_shows_pi426_at_903_against_863(seeded):
     quarter = by_header(book[area], "Period", "Q2 2021/22")
     assert (quarter["Actual"], quarter["Target"]) == (90.3, 86.3)
     assert len(book.sheetnames) == 9 + 3
+
+
+def _soffice() -> str:
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail("LibreOffice (soffice) is missing: .ci/run installs libreoffice-calc-nogui")
+        pytest.skip("LibreOffice (soffice) is not installed here; CI runs this test")
+    return found
+
+
+# Comma-separated, double quotes, UTF-8, from the first line, values as stored (not as
+# shown), and the last token -1: every sheet to its own file, "<name>-<sheet>.csv".
+CSV_FILTER = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
+
+
+def test_libreoffice_opens_the_pack_and_its_csv_reproduces_the_figures(seeded, tmp_path):
+    soffice = _soffice()
+    path = tmp_path / "pack.xlsx"
+    path.write_bytes(xlsx.render_pack(pack.build(seeded, SEP, today=TODAY)))
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--headless",
+            "--convert-to",
+            CSV_FILTER,
+            "--outdir",
+            str(tmp_path),
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    sheets = {
+        csv_path.stem.removeprefix("pack-"): list(csv.reader(csv_path.open(encoding="utf-8")))
+        for csv_path in tmp_path.glob("pack-*.csv")
+    }
+    assert len([name for name in sheets if name.startswith("Area ")]) == 9
+    grid = sheets["Scorecard"]
+    head = next(row for row in grid if row[:2] == ["KPI", "Title"])
+    pi426 = dict(zip(head, next(row for row in grid if row[0] == "PI.426"), strict=True))
+    assert (pi426["Sep 2021"], pi426["Target in force"]) == ("90.3", "86.3")
+    assert pi426["Status"] == "Green: target met"
+    area = next(rows for name, rows in sheets.items() if name.startswith("Area 3 "))
+    assert ["Q2 2021/22", "Green: target met", "90.3", "86.3"] in [row[:4] for row in area]
+    assert ["PI.426", "Q2 2021/22"] not in [row[:2] for row in sheets["Provisional"]]
