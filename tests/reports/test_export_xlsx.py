@@ -342,3 +342,23 @@ def test_libreoffice_opens_the_pack_and_its_csv_reproduces_the_figures(seeded, t
     area = next(rows for name, rows in sheets.items() if name.startswith("Area 3 "))
     assert ["Q2 2021/22", "Green: target met", "90.3", "86.3"] in [row[:4] for row in area]
     assert ["PI.426", "Q2 2021/22"] not in [row[:2] for row in sheets["Provisional"]]
+
+
+def test_bands_neutral_kpis_and_kpis_without_figures_still_write(plan):
+    area = PriorityAreaFactory(plan=plan, number=3, title="???")
+    banded = KpiFactory(code="NB/01", polarity="neutral", unit=Kpi.Unit.DAYS, decimal_places=0)
+    banded.areas.add(area)
+    TargetFactory(kpi=banded, starts=D(2021, 1, 1), value=None, lower=40, upper=50)
+    ActualFactory(kpi=banded, period=SEP, value=Decimal("45"), state=Actual.State.SIGNED_OFF)
+    KpiFactory(code="NF.01").areas.add(area)
+    PriorityAreaFactory(plan=plan, number=4, title="Nothing yet")
+    book = workbook(xlsx.render_pack(pack.build(plan, SEP, today=TODAY)))
+    sheet = book["Area 3"]
+    assert by_header(sheet, "KPI", "NB/01")["Target in force"] == "40 days to 50 days"
+    assert by_header(sheet, "Period", "Sep 2021")["Target band: upper edge"] == 50
+    assert by_header(sheet, "KPI", "NF.01")["Latest figure"] == "No figure"
+    assert "No KPIs are linked to this area yet." in [
+        row[0] for row in rows(book["Area 4 Nothing yet"])
+    ]
+    for kpi in Kpi.objects.with_history().filter(code__in=["NB/01", "NF.01"]):
+        assert workbook(xlsx.render_kpi(kpi, SEP, today=TODAY)).sheetnames[1] == "About"
