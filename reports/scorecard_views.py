@@ -188,12 +188,18 @@ def csv_rows(grid: scorecard.Grid) -> list[list[str]]:
     return rows
 
 
-@require_safe
-def scorecard_csv(request: HttpRequest) -> HttpResponse:
-    """The grid the page shows for the same query string, as a CSV file."""
+def read_for_download(request: HttpRequest) -> Read:
+    """The grid the page shows for the same query string; 404 while there is none."""
     read = read_scorecard(request, timezone.localdate())
     if read.grid is None:
         raise Http404("There is no plan or saved scorecard to download yet.")
+    return read
+
+
+@require_safe
+def scorecard_csv(request: HttpRequest) -> HttpResponse:
+    """The grid the page shows for the same query string, as a CSV file."""
+    read = read_for_download(request)
     name = read.saved.slug if read.saved else read.plan.slug
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     month = periods.MonthConverter().to_url(read.period)
