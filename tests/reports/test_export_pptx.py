@@ -154,7 +154,9 @@ def small_plan():
         kpi = KpiFactory(code=f"S.{n}", title=f"Measure {n}")
         kpi.areas.add(area)
         TargetFactory(kpi=kpi, starts=D(2021, 1, 1), value=Decimal("80"))
-        ActualFactory(kpi=kpi, period=D(2021, 8, 1), value=Decimal("70"))
+        ActualFactory(
+            kpi=kpi, period=D(2021, 8, 1), value=Decimal("70"), state=Actual.State.SIGNED_OFF
+        )
         ActualFactory(
             kpi=kpi,
             period=SEP,
@@ -189,6 +191,8 @@ def test_provisional_figures_are_marked_and_listed_on_the_closing_slide(small_pl
     assert "S.2" not in listed
     chart = next(c for s in deck.slides for c in _charts(s) if "S.1" in c.name)
     assert _series(chart)["Actual"]["Sep 2021 (provisional)"] == 81.5
+    hollow = chart.chart.plots[0].series[0]._element.dPt_lst
+    assert [point.idx.val for point in hollow] == [1]  # Sep 2021's; Aug 2021's is signed off
 
 
 def test_closing_slide_says_when_every_figure_is_signed_off_or_none_need_be(small_plan):
@@ -248,4 +252,9 @@ def test_rendering_reads_only_the_pack(django_assert_num_queries, kpis):
     content = pack.build(plan, D(2021, 12, 1), today=TODAY)
     with django_assert_num_queries(0):
         deck = Presentation(io.BytesIO(render_pack(content)))
-    assert sum(len(_charts(s)) for s in deck.slides) == kpis
+    charts = [c for s in deck.slides for c in _charts(s)]
+    assert len(charts) == kpis
+    # Every figure is awaiting sign-off: each of the first chart's dots is hollow, in order.
+    actual = charts[0].chart.plots[0].series[0]
+    marked = [i for i, c in enumerate(charts[0].chart.plots[0].categories) if "(provisional)" in c]
+    assert len(marked) > 10 and [p.idx.val for p in actual._element.dPt_lst] == marked

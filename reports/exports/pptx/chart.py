@@ -7,6 +7,7 @@ definition, so the actual line breaks where the page's line breaks. The
 target in force for each is the one ``metrics.rag.target_in_force`` reads.
 """
 
+from copy import deepcopy
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -104,16 +105,29 @@ def _style(plotted, drawn: Series, rows: list[chart_table.TableRow]) -> None:
     plotted.marker.size = 7
     plotted.marker.format.fill.solid()
     plotted.marker.format.fill.fore_color.rgb = line.color.rgb
-    if drawn.name != "Actual":
+    if drawn.name == "Actual":
+        _hollow(plotted, [i for i, row in enumerate(rows) if row.provisional], line.color.rgb)
+
+
+def _hollow(plotted, points: list[int], colour: RGBColor) -> None:
+    """A provisional figure's dot is hollow, as on the pages; its category says so in words.
+
+    The first point is styled through python-pptx, the rest copy its XML: a
+    long provisional run styled point by point is most of a large pack's time.
+    """
+    if not points:
         return
-    # A provisional figure's dot is hollow, as on the pages; its category says so in words.
-    for i, row in enumerate(rows):
-        if row.provisional:
-            point = plotted.points[i].marker
-            point.style, point.size = XL_MARKER_STYLE.CIRCLE, 9
-            point.format.fill.solid()
-            point.format.fill.fore_color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
-            point.format.line.color.rgb = line.color.rgb
+    marker = plotted.points[points[0]].marker
+    marker.style, marker.size = XL_MARKER_STYLE.CIRCLE, 9
+    marker.format.fill.solid()
+    marker.format.fill.fore_color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
+    marker.format.line.color.rgb = colour
+    last = template = plotted._element.dPt_lst[-1]
+    for index in points[1:]:
+        point = deepcopy(template)
+        point.idx.val = index
+        last.addnext(point)
+        last = point
 
 
 def _axes(chart, kpi_chart: ChartInput) -> None:

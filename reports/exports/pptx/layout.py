@@ -82,8 +82,13 @@ def new_slide(prs, title: str, *, name: str):
         top.width,
         top.height,
     )
-    write(heading.text_frame, [title], size=26, bold=True)
+    write(heading.text_frame, [title], size=title_size(title), bold=True)
     return slide
+
+
+def title_size(title: str) -> int:
+    """Smaller type for a long title, so two or three lines fit above the slide's content."""
+    return 26 if len(title) <= 60 else 20 if len(title) <= 120 else 16
 
 
 def write(frame, paragraphs: list[str], *, size: int = 14, bold: bool = False, colour=TEXT):
