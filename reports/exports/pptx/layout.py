@@ -70,6 +70,10 @@ def colours(status: rag.Status) -> tuple[RGBColor, RGBColor]:
     return NEUTRAL_COLOURS
 
 
+def place(shape, box: Box) -> None:
+    shape.left, shape.top, shape.width, shape.height = box.left, box.top, box.width, box.height
+
+
 def new_slide(prs, title: str, *, name: str):
     """A "Title Only" slide with its title across the top; ``name`` tells slides apart."""
     slide = prs.slides.add_slide(prs.slide_layouts[TITLE_ONLY])

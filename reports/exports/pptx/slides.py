@@ -21,6 +21,7 @@ from reports.exports.pptx.layout import (
     clean,
     colour_cell,
     new_slide,
+    place,
     status_box,
     table,
     text_box,
@@ -47,11 +48,8 @@ def title_slide(prs, pack: Pack) -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[TITLE_SLIDE])
     slide._element.cSld.set("name", "Title")
     title, subtitle = slide.placeholders[0], slide.placeholders[1]
-    for shape, box in (
-        (title, below(Inches(0.5), Inches(1.4))),
-        (subtitle, below(Inches(1.9), Inches(0.6))),
-    ):
-        shape.left, shape.top, shape.width, shape.height = box.left, box.top, box.width, box.height
+    place(title, below(Inches(0.5), Inches(1.4)))
+    place(subtitle, below(Inches(1.9), Inches(0.6)))
     write(title.text_frame, [pack.plan.title], size=34, bold=True)
     write(subtitle.text_frame, [f"Board pack, as it stood in {words.month(pack.period)}"], size=20)
     plan = AreaLine(None, pack.rollup)
@@ -65,8 +63,8 @@ def title_slide(prs, pack: Pack) -> None:
     ]
     if pack.reports:
         summary.append(
-            f"One slide for each of the {words.plural(len(pack.reports), 'priority area')} "
-            "follows; each KPI's commentary for the month is in its area slide's notes."
+            "Each priority area follows on its own slide; each KPI's commentary for the month "
+            "is in its area slide's notes."
         )
     else:
         summary.append("This plan has no priority areas yet.")
@@ -87,8 +85,8 @@ def _grid(slide, box, panels: list[KpiPanel]) -> None:
 
 def _charts(slide, box, panels: list[KpiPanel]) -> None:
     columns, lines = (1, 1) if len(panels) == 1 else (2, 1) if len(panels) == 2 else (2, 2)
-    for panel, place in zip(panels, box.split(columns, lines), strict=False):
-        add_chart(slide, panel, place)
+    for panel, spot in zip(panels, box.split(columns, lines), strict=False):
+        add_chart(slide, panel, spot)
 
 
 def area_slides(prs, report: AreaReport, period: datetime.date) -> None:
