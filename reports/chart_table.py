@@ -221,8 +221,8 @@ def _steps_heading(chart: ChartInput) -> str:
     return "Reference level" if chart.neutral else "Target steps"
 
 
-def describe(chart: ChartInput) -> str:
-    """One sentence for the chart's text alternative; the data table has the detail."""
+def describe(chart: ChartInput, *, detail: str = "The table below gives every value.") -> str:
+    """One sentence for the chart's text alternative; ``detail`` says where the rest is."""
     if not chart.actuals:
         return f"Chart of {chart.code}: no figures recorded yet."
     first, _ = min(chart.actuals)
@@ -243,6 +243,5 @@ def describe(chart: ChartInput) -> str:
     latest = display.marked(chart.show(last_value), last_period in chart.provisional)
     return (
         f"Chart of {chart.code} {chart.title}: {figures} {chart.span(first, last_period)}; "
-        f"the latest is {latest}{chart.against(step)}.{gaps}{breaks}{provisional} "
-        "The table below gives every value."
+        f"the latest is {latest}{chart.against(step)}.{gaps}{breaks}{provisional} {detail}"
     )
