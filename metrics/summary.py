@@ -14,6 +14,7 @@ from django.utils import timezone
 from metrics import periods, rag
 from metrics.models import Actual, DefinitionChange, Kpi
 from priorities.models import Plan, PriorityArea
+from priorities.models.plans import summed_action_counts
 
 
 @dataclass(frozen=True)
@@ -150,11 +151,7 @@ class PlanSummary:
     @property
     def action_counts(self) -> dict[str, int]:
         """The plan's action counts: its areas' summed (an action is in one area)."""
-        totals: dict[str, int] = {}
-        for summary in self.areas:
-            for key, count in summary.area.action_counts.items():
-                totals[key] = totals.get(key, 0) + count
-        return totals
+        return summed_action_counts(summary.area for summary in self.areas)
 
 
 def summarise_plan(

@@ -14,6 +14,7 @@ from metrics import rag
 from metrics.models import Kpi
 from metrics.summary import KpiRow, actions_judged_on
 from priorities.models import Action, Plan, PriorityArea
+from priorities.models.plans import summed_action_counts
 from reports import board, board_actions
 
 
@@ -36,6 +37,11 @@ class Pack:
     @property
     def sign_off_required(self) -> bool:
         return settings.SIGN_OFF_REQUIRED
+
+    @property
+    def action_counts(self) -> dict[str, int]:
+        """The plan's actions counted as they stood, by the overview's rule."""
+        return summed_action_counts(report.area for report in self.reports)
 
     @property
     def has_charts(self) -> bool:

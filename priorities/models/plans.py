@@ -131,3 +131,12 @@ class PriorityArea(models.Model):
             if name.startswith(ACTION_COUNT_PREFIX)
         }
         return {**counts, "overdue": self.overdue_actions}
+
+
+def summed_action_counts(areas) -> dict[str, int]:
+    """A plan's action counts: its areas' ``action_counts`` summed (an action is in one area)."""
+    totals: dict[str, int] = {}
+    for area in areas:
+        for key, count in area.action_counts.items():
+            totals[key] = totals.get(key, 0) + count
+    return totals

@@ -55,7 +55,7 @@ def title_slide(prs, pack: Pack) -> None:
     plan = AreaLine(None, pack.rollup)
     status = f"Plan status for {words.month(pack.period)}: {plan.headline}"
     status_box(slide, below(Inches(2.8), Inches(0.6)), status, plan.status, size=20)
-    counts = words.action_counts(words.plan_action_counts(pack.reports), pack.judged_on)
+    counts = words.action_counts(pack.action_counts, pack.judged_on)
     summary = [
         words.kpi_counts(plan),
         counts,

@@ -59,15 +59,6 @@ def action_counts(counts: dict[str, int], judged_on: datetime.date) -> str:
     )
 
 
-def plan_action_counts(reports: list[AreaReport]) -> dict[str, int]:
-    """The plan's actions: its areas' counts summed (an action belongs to one area)."""
-    totals: dict[str, int] = {}
-    for report in reports:
-        for key, count in report.action_counts.items():
-            totals[key] = totals.get(key, 0) + count
-    return totals
-
-
 def provisional_summary(rows: list[KpiRow], *, asked: bool) -> str:
     """ "3 figures not yet signed off", or that every one is (or none is asked to be)."""
     if not asked:
