@@ -1,46 +1,21 @@
 """Downloading the board pack and an area: who may, what the file is called, and what
 the pages say when this server cannot make PDFs."""
 
-import datetime
-
 import pytest
 from django.test import override_settings
 from django.urls import reverse
 
 from priorities import roles
-from reports.exports import FORMATS, Format
-from tests.factories import ActualFactory, KpiFactory, PlanFactory, PriorityAreaFactory, UserFactory
+from reports.exports import FORMATS
+from tests.factories import KpiFactory, PlanFactory, PriorityAreaFactory, UserFactory
+from tests.reports import export_fixtures
 from tests.reports.helpers import text
 from tests.reports.pdf_helpers import needs_pdf_tools
 
 pytestmark = pytest.mark.django_db
+fake, plan = export_fixtures.fake, export_fixtures.plan
 
 NO_CHROMIUM = override_settings(PDF_CHROMIUM="/nonexistent/chromium")
-
-
-def render_pack(pack, *, progress=None) -> bytes:
-    """A stand-in format (see ``fake``): which plan, month and areas the pack held."""
-    areas = ",".join(str(report.area.number) for report in pack.reports)
-    return f"{pack.plan.slug} {pack.period:%Y-%m} areas {areas}".encode()
-
-
-@pytest.fixture
-def fake(monkeypatch):
-    """A quick format in the registry, rendered by this module's render_pack."""
-    fmt = Format("txt", "Text", "txt", "text/plain", __name__)
-    monkeypatch.setitem(FORMATS, "txt", fmt)
-    return fmt
-
-
-@pytest.fixture
-def plan():
-    plan = PlanFactory(slug="improvement-plan-2021", title="Improvement plan 2021")
-    for number in (1, 2):
-        area = PriorityAreaFactory(plan=plan, number=number)
-        kpi = KpiFactory()
-        kpi.areas.add(area)
-        ActualFactory(kpi=kpi, period=datetime.date(2021, 9, 1))
-    return plan
 
 
 def pack_url(fmt: str) -> str:
