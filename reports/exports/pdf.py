@@ -9,6 +9,7 @@ and the plan, month and page numbers in the margins.
 """
 
 import functools
+import logging
 import mimetypes
 import shutil
 from collections.abc import Callable
@@ -25,9 +26,12 @@ from django.utils.html import escape
 from reports import pack_page
 from reports.pack import Pack
 
-UNAVAILABLE = (
-    "This server cannot make PDFs: it has no Chromium browser to print them with. "
-    "The Excel and PowerPoint files still download."
+logger = logging.getLogger(__name__)
+
+UNAVAILABLE = "This server cannot make PDFs: it has no Chromium browser to print them with."
+FAILED = (
+    "The server could not print the PDF just now. Try again in a minute; if it fails "
+    "again, tell the service's administrators."
 )
 # A4 less the side margins below, in CSS pixels (96 to the inch): the width the
 # page is laid out and its charts drawn at, so nothing is scaled to fit.
@@ -123,7 +127,9 @@ def _print(browser: str, url: str, html: str, header: str) -> bytes:
             finally:
                 chromium.close()
     except Error as error:
-        raise PdfError(f"Chromium could not print the PDF: {error.message}") from error
+        # The browser's own words go to the log, not to the reader.
+        logger.exception("Chromium could not print the board pack")
+        raise PdfError(FAILED) from error
 
 
 def _answer(url: str, html: str, route) -> None:

@@ -149,3 +149,10 @@ def test_without_chromium_the_board_pages_say_pdf_is_unavailable(board_client, p
     ):
         page = text(board_client.get(url).content.decode())
         assert "PDF unavailable on this server" in page, url
+
+
+@override_settings(PDF_CHROMIUM="/bin/false")
+def test_a_browser_that_fails_gives_a_plain_503_not_an_error(board_client, plan):
+    response = board_client.get(pack_url("pdf"), {"plan": plan.pk})
+    assert response.status_code == 503
+    assert "The server could not print the PDF just now" in text(response.content.decode())

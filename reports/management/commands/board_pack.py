@@ -97,7 +97,8 @@ class Command(BaseCommand):
             month = board.choose_period(None, board.months_with_data(chosen), today=today).period
         fmt = FORMATS[format]
         if fmt.key == "pdf" and not pdf.available():
-            raise CommandError(pdf.UNAVAILABLE)
+            others = " or ".join(key for key in FORMATS if key != "pdf")
+            raise CommandError(f"{pdf.UNAVAILABLE} Use --format {others} instead.")
         name = filename(chosen.slug, month, "board-pack", fmt.extension)
         self.stdout.write("Building the pack…")
         content = pack.build(chosen, month, today=today)
