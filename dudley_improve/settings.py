@@ -308,6 +308,10 @@ ESCALATION_WORKING_DAYS = int(os.environ.get("ESCALATION_WORKING_DAYS", "5"))
 # of the data (metrics.stamps.data_stamp), so any change shows at once.
 BOARD_CACHE_SECONDS = int(os.environ.get("BOARD_CACHE_SECONDS", "600"))
 
+# The board pack's PDF is printed by headless Chromium from the pack page (README,
+# Deployment). Without it the PDF download says so and the other formats still work.
+PDF_CHROMIUM = os.environ.get("PDF_CHROMIUM", "/usr/bin/chromium")
+
 # History is a record: restoring an old version from the admin would skip the
 # checks every other change goes through (versions, locks, original dates).
 SIMPLE_HISTORY_REVERT_DISABLED = True

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
@@ -22,7 +22,9 @@ from metrics.models import Kpi
 from metrics.stamps import data_stamp
 from metrics.summary import actions_judged_on, kpi_row, summarise_plan
 from priorities.models import Plan, PriorityArea
-from reports import board, board_actions, charts, history, pack
+from reports import board, board_actions, charts, history, pack, pack_page
+from reports.exports import pdf
+from reports.exports import views as export_views
 from reports.filters import KpiFilterForm, owners_of
 from reports.tables import ActionTable, KpiTable
 
@@ -93,6 +95,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "notice": choice.notice,
             "years": board.months_by_year(board.selectable_months(plan, with_data), with_data),
             "judged_on": actions_judged_on(choice.period, today),
+            "downloads": export_views.pack_links(plan, choice.period),
+            "pdf_ready": pdf.available(),
             **_lazy(build, "summary", "plan_line", "areas", "form", "table"),
             **_cache_key_parts(request, today),
         },
@@ -146,6 +150,8 @@ def area_detail(request: HttpRequest, pk: int) -> HttpResponse:
             # does not know whether they have figures, and the file is cached.
             "has_charts": Kpi.objects.for_area(area).exists(),
             "plotly_js": charts.PLOTLY_JS,
+            "downloads": export_views.area_links(area, choice.period),
+            "pdf_ready": pdf.available(),
             **_cache_key_parts(request, today),
         },
     )
@@ -154,38 +160,15 @@ def area_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def board_pack(request: HttpRequest) -> HttpResponse:
     """Every priority area of a plan for a month on one page, to print one area a page."""
-    plans = list(Plan.objects.annotate(kpi_count=Count("areas__kpis", distinct=True)))
-    if not plans:
-        raise Http404("There are no plans yet.")
-    plan = board.choose_plan(request.GET.get("plan"), plans)
-    today = timezone.localdate()
-    choice = board.choose_period(
-        request.GET.get("period"), board.months_with_data(plan), today=today
-    )
+    plan, choice, today = pack_page.choose(request)
     content = pack.build(plan, choice.period, today=today)
-    reports = [
-        (
-            report,
-            ActionTable(
-                report.actions,
-                caption=f"Actions for area {report.area.number}, with their delivery dates",
-                orderable=False,
-            ),
-        )
-        for report in content.reports
-    ]
     return render(
         request,
         "reports/pack.html",
         {
-            "plan": plan,
-            "period": choice.period,
+            **pack_page.context(content),
             "notice": choice.notice,
-            "reports": reports,
-            "provisional": content.provisional,
-            "sign_off_required": content.sign_off_required,
-            "has_charts": content.has_charts,
-            "plotly_js": charts.PLOTLY_JS,
+            "downloads": export_views.pack_links(plan, choice.period),
         },
     )
 

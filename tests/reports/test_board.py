@@ -348,7 +348,11 @@ def test_no_inline_script_and_plotly_only_where_there_are_charts(board_client, d
             assert "src=" in attrs or 'type="application/json"' in attrs, attrs
     assert "plotly" not in overview_page
     scripts = re.findall(r'<script src="([^"]+)" defer>', area_page.decode())
-    assert [s.rsplit("/", 1)[1] for s in scripts] == ["plotly-basic-4.1.1.min.js", "charts.js"]
+    assert [s.rsplit("/", 1)[1] for s in scripts] == [
+        "plotly-basic-4.1.1.min.js",
+        "charts.js",
+        "downloads.js",  # the download links' "Preparing the PDF" message
+    ]
     assert area_page.decode().count("plotly-basic") == 1
 
 
