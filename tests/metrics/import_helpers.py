@@ -73,7 +73,8 @@ def sheet_path(data: bytes, title: str) -> str:
     """The zip member holding a sheet (openpyxl names them sheet1.xml, sheet2.xml...)."""
     names = [n for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if "worksheets/sheet" in n]
     workbook = member(data, "xl/workbook.xml").decode()
-    index = [part.split('"')[0] for part in workbook.split('<sheet name="')[1:]].index(title)
+    # Attribute order depends on openpyxl's XML writer (lxml when installed), so read the names.
+    index = re.findall(r'<sheet\b[^>]*\bname="([^"]*)"', workbook).index(title)
     return sorted(names, key=lambda n: int(n.split("sheet")[-1].split(".")[0]))[index]
 
 
