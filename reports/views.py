@@ -19,7 +19,7 @@ from django_tables2 import RequestConfig
 
 from metrics import periods
 from metrics.models import Kpi
-from metrics.stamps import data_stamp
+from metrics import stamps
 from metrics.summary import actions_judged_on, kpi_row, summarise_plan
 from priorities.models import Plan, PriorityArea
 from reports import board, board_actions, charts, history, pack, pack_page
@@ -32,16 +32,22 @@ from reports.tables import ActionTable, KpiTable
 def _lazy(build: Callable[[], dict], *keys: str) -> dict:
     """Context values worked out only if the template needs them.
 
-    Board pages wrap their content in {% cache %} keyed by data_stamp(): on
-    a cache hit the heavy work (every KPI's status, the tables) is skipped.
+    Board pages wrap their content in {% cache %} keyed by the stamps of what
+    they show (``metrics.stamps``): on a cache hit the heavy work (every KPI's
+    status, the tables, the charts) is skipped.
     """
     built = functools.cache(build)
     return {key: SimpleLazyObject(functools.partial(lambda k: built()[k], key)) for key in keys}
 
 
-def _cache_key_parts(request: HttpRequest, today) -> dict:
+def _cache_key_parts(request: HttpRequest, today, shown: stamps.Stamps | None) -> dict:
+    """The {% cache %} key of a page: the stamps of what it shows, its query string and the day.
+
+    ``panel_stamps`` keys each KPI's fragment (templates/reports/includes/area_body.html).
+    """
     return {
-        "stamp": data_stamp(),
+        "stamp": shown.key if shown else stamps.data_stamp(),
+        "panel_stamps": shown,
         "today": today,
         "cache_seconds": settings.BOARD_CACHE_SECONDS,
         "page_key": request.get_full_path(),
@@ -55,7 +61,9 @@ def home(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     if not plans:
         return render(
-            request, "reports/overview.html", {"plans": plans, **_cache_key_parts(request, today)}
+            request,
+            "reports/overview.html",
+            {"plans": plans, **_cache_key_parts(request, today, None)},
         )
     plan = board.choose_plan(request.GET.get("plan"), plans)
     with_data = board.months_with_data(plan)
@@ -98,7 +106,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "downloads": export_views.pack_links(plan, choice.period),
             "pdf_ready": pdf.available(),
             **_lazy(build, "summary", "plan_line", "areas", "form", "table"),
-            **_cache_key_parts(request, today),
+            **_cache_key_parts(request, today, stamps.for_plan(plan.pk)),
         },
     )
 
@@ -152,7 +160,7 @@ def area_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "plotly_js": charts.PLOTLY_JS,
             "downloads": export_views.area_links(area, choice.period),
             "pdf_ready": pdf.available(),
-            **_cache_key_parts(request, today),
+            **_cache_key_parts(request, today, stamps.for_area(area.pk)),
         },
     )
 
