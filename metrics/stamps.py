@@ -107,14 +107,16 @@ def _grouped(kpis: QuerySet, areas: QuerySet) -> Stamps:
         f"WHERE id {area_in} GROUP BY id"
     )
     params += area_params * 2
-    found: dict[str, dict[int, list[int]]] = {"k": {}, "a": {}}
+    for n, model in enumerate(SHARED_HISTORY):
+        parts.append(f"SELECT 'p', {n}, 0, MAX(history_id) FROM {_table(model)}")
+    found: dict[str, dict[int, list[int]]] = {"k": {}, "a": {}, "p": {}}
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
         for kind, table, pk, newest in cursor.fetchall():
             found[kind].setdefault(pk, [0] * len(KPI_HISTORY))[table] = newest or 0
     kpi_stamps, area_stamps = ({pk: "-".join(map(str, ids)) for pk, ids in found[kind].items()}
                                for kind in "ka")  # fmt: skip
-    return Stamps(kpi_stamps, area_stamps, _max_ids(SHARED_HISTORY))
+    return Stamps(kpi_stamps, area_stamps, "-".join(map(str, found["p"].get(0, []))))
 
 
 def _cached(name: str, kpis: QuerySet, areas: QuerySet) -> Stamps:

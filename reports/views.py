@@ -17,9 +17,8 @@ from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
 
-from metrics import periods
+from metrics import periods, stamps
 from metrics.models import Kpi
-from metrics import stamps
 from metrics.summary import actions_judged_on, kpi_row, summarise_plan
 from priorities.models import Plan, PriorityArea
 from reports import board, board_actions, charts, history, pack, pack_page
@@ -169,14 +168,25 @@ def area_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def board_pack(request: HttpRequest) -> HttpResponse:
     """Every priority area of a plan for a month on one page, to print one area a page."""
     plan, choice, today = pack_page.choose(request)
-    content = pack.build(plan, choice.period, today=today)
+
+    def build() -> dict:
+        return pack_page.context(pack.build(plan, choice.period, today=today))
+
+    shown = stamps.for_plan(plan.pk)
     return render(
         request,
         "reports/pack.html",
         {
-            **pack_page.context(content),
+            "plan": plan,
+            "period": choice.period,
+            **_lazy(build, *pack_page.CONTENT),
+            # Loaded whenever the plan has KPIs, as on the area page.
+            "has_charts": bool(shown.kpis),
+            "plotly_js": charts.PLOTLY_JS,
             "notice": choice.notice,
             "downloads": export_views.pack_links(plan, choice.period),
+            "pdf_ready": pdf.available(),
+            **_cache_key_parts(request, today, shown),
         },
     )
 
