@@ -90,7 +90,7 @@ def test_a_saved_figure_redraws_only_its_own_kpi_panel(board_client):
 
 
 def test_a_saved_figure_leaves_another_plans_pages_warm(board_client):
-    plan, area, (first, _) = _plan_with_two_kpis("CSIP")
+    _plan, _area, (first, _) = _plan_with_two_kpis("CSIP")
     other_plan, other_area, (other_kpi, _) = _plan_with_two_kpis("SEND")
     others = _pages(other_plan, other_area, other_kpi)
     for name in ("overview", "area", "pack"):
