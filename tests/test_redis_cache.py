@@ -39,7 +39,8 @@ pytestmark = pytest.mark.skipif(
 def _database_url() -> str:
     db = connection.settings_dict
     if db["ENGINE"] == "django.db.backends.postgresql":
-        return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+        host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+        return f"postgres://{db['USER']}@{host}/{db['NAME']}"
     if "memory" in str(db["NAME"]) or str(db["NAME"]).startswith(":"):
         pytest.skip("the test database is SQLite in memory: the servers could not open it")
     return f"sqlite:///{db['NAME']}"
