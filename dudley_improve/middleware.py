@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.middleware.gzip import GZipMiddleware
 
 _SIGNED_IN_AT = "signed_in_at"
 _LAST_SEEN = "last_seen_at"
@@ -54,3 +55,21 @@ def client_ip(request) -> str:
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR", "")
+
+
+# Files that are zip or deflate inside already: gzipping them again costs
+# time on every download and saves next to nothing.
+COMPRESSED_TYPES = (
+    "application/pdf",
+    "application/zip",
+    "application/vnd.openxmlformats-officedocument.",
+)
+
+
+class Compress(GZipMiddleware):
+    """Django's gzip for pages and CSV, leaving the already-compressed downloads alone."""
+
+    def process_response(self, request, response):
+        if response.get("Content-Type", "").startswith(COMPRESSED_TYPES):
+            return response
+        return super().process_response(request, response)

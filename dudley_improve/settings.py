@@ -84,6 +84,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Compresses what every later middleware and the view produced (a 400 KB
+    # board page is about 13 KB gzipped), so it comes before any that read or
+    # change the body. Against BREACH: Django masks the CSRF token afresh in
+    # every response, and the session cookie is never in the body (sessions
+    # stay in cookies, CSRF_USE_SESSIONS off). Downloads (xlsx, pptx, pdf) are
+    # zip or deflate already: dudley_improve.middleware.Compress skips them.
+    "dudley_improve.middleware.Compress",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -304,9 +311,19 @@ REMINDER_WORKING_DAYS_BEFORE = int(os.environ.get("REMINDER_WORKING_DAYS_BEFORE"
 SIGN_OFF_REMINDER_WORKING_DAYS = int(os.environ.get("SIGN_OFF_REMINDER_WORKING_DAYS", "3"))
 ESCALATION_WORKING_DAYS = int(os.environ.get("ESCALATION_WORKING_DAYS", "5"))
 
-# Board pages keep their rendered content this many seconds, keyed by a stamp
-# of the data (metrics.stamps.data_stamp), so any change shows at once.
+# Board pages keep their rendered content this many seconds, keyed by the
+# stamps of what each shows (metrics.stamps), so any change shows at once.
 BOARD_CACHE_SECONDS = int(os.environ.get("BOARD_CACHE_SECONDS", "600"))
+
+# The cache: with REDIS_URL (redis://host:6379/0), Redis, shared by every
+# server process, as it must be when more than one serves the site; without
+# it, each process keeps its own in memory (make run, one process).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 
 # The board pack's PDF is printed by headless Chromium from the pack page (README,
 # Deployment). Without it the PDF download says so and the other formats still work.

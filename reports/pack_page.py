@@ -36,6 +36,10 @@ def query(pack: Pack) -> str:
     return f"plan={pack.plan.pk}&period={pack.period:%Y-%m}"
 
 
+# What context() works out from the pack, which a cached pack page does without.
+CONTENT = ("judged_on", "rollup", "plan_line", "reports", "provisional", "sign_off_required")
+
+
 def context(pack: Pack) -> dict:
     """What ``reports/pack.html`` shows: every area with its action table, and the contents."""
     reports = [

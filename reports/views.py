@@ -17,9 +17,8 @@ from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
 
-from metrics import periods
+from metrics import periods, stamps
 from metrics.models import Kpi
-from metrics.stamps import data_stamp
 from metrics.summary import actions_judged_on, kpi_row, summarise_plan
 from priorities.models import Plan, PriorityArea
 from reports import board, board_actions, charts, history, pack, pack_page
@@ -32,16 +31,22 @@ from reports.tables import ActionTable, KpiTable
 def _lazy(build: Callable[[], dict], *keys: str) -> dict:
     """Context values worked out only if the template needs them.
 
-    Board pages wrap their content in {% cache %} keyed by data_stamp(): on
-    a cache hit the heavy work (every KPI's status, the tables) is skipped.
+    Board pages wrap their content in {% cache %} keyed by the stamps of what
+    they show (``metrics.stamps``): on a cache hit the heavy work (every KPI's
+    status, the tables, the charts) is skipped.
     """
     built = functools.cache(build)
     return {key: SimpleLazyObject(functools.partial(lambda k: built()[k], key)) for key in keys}
 
 
-def _cache_key_parts(request: HttpRequest, today) -> dict:
+def _cache_key_parts(request: HttpRequest, today, shown: stamps.Stamps | None) -> dict:
+    """The {% cache %} key of a page: the stamps of what it shows, its query string and the day.
+
+    ``panel_stamps`` keys each KPI's fragment (templates/reports/includes/area_body.html).
+    """
     return {
-        "stamp": data_stamp(),
+        "stamp": shown.key if shown else stamps.data_stamp(),
+        "panel_stamps": shown,
         "today": today,
         "cache_seconds": settings.BOARD_CACHE_SECONDS,
         "page_key": request.get_full_path(),
@@ -55,7 +60,9 @@ def home(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     if not plans:
         return render(
-            request, "reports/overview.html", {"plans": plans, **_cache_key_parts(request, today)}
+            request,
+            "reports/overview.html",
+            {"plans": plans, **_cache_key_parts(request, today, None)},
         )
     plan = board.choose_plan(request.GET.get("plan"), plans)
     with_data = board.months_with_data(plan)
@@ -98,7 +105,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "downloads": export_views.pack_links(plan, choice.period),
             "pdf_ready": pdf.available(),
             **_lazy(build, "summary", "plan_line", "areas", "form", "table"),
-            **_cache_key_parts(request, today),
+            **_cache_key_parts(request, today, stamps.for_plan(plan.pk)),
         },
     )
 
@@ -152,7 +159,7 @@ def area_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "plotly_js": charts.PLOTLY_JS,
             "downloads": export_views.area_links(area, choice.period),
             "pdf_ready": pdf.available(),
-            **_cache_key_parts(request, today),
+            **_cache_key_parts(request, today, stamps.for_area(area.pk)),
         },
     )
 
@@ -161,14 +168,25 @@ def area_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def board_pack(request: HttpRequest) -> HttpResponse:
     """Every priority area of a plan for a month on one page, to print one area a page."""
     plan, choice, today = pack_page.choose(request)
-    content = pack.build(plan, choice.period, today=today)
+
+    def build() -> dict:
+        return pack_page.context(pack.build(plan, choice.period, today=today))
+
+    shown = stamps.for_plan(plan.pk)
     return render(
         request,
         "reports/pack.html",
         {
-            **pack_page.context(content),
+            "plan": plan,
+            "period": choice.period,
+            **_lazy(build, *pack_page.CONTENT),
+            # Loaded whenever the plan has KPIs, as on the area page.
+            "has_charts": bool(shown.kpis),
+            "plotly_js": charts.PLOTLY_JS,
             "notice": choice.notice,
             "downloads": export_views.pack_links(plan, choice.period),
+            "pdf_ready": pdf.available(),
+            **_cache_key_parts(request, today, shown),
         },
     )
 

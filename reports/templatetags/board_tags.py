@@ -42,3 +42,15 @@ def provisional(flag: bool, either: bool = False) -> dict:
         "meaning": display.PROVISIONAL_MEANING,
         "signed_off": display.SIGNED_OFF if either else "",
     }
+
+
+@register.filter
+def kpi_stamp(shown, pk: int) -> str:
+    """A KPI's part of a {% cache %} key: {{ panel_stamps|kpi_stamp:kpi.pk }} (metrics.stamps)."""
+    return shown.kpi(pk)
+
+
+@register.filter
+def area_stamp(shown, pk: int) -> str:
+    """An area's part of a {% cache %} key: {{ panel_stamps|area_stamp:area.pk }}."""
+    return shown.area(pk)

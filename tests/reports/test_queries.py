@@ -25,8 +25,9 @@ OVERVIEW_QUERIES = REQUEST + 9
 AREA_QUERIES = REQUEST + 12
 KPI_QUERIES = REQUEST + 10
 # Plans, months, areas with their action counts, the plan's KPI history
-# (six), the actions linked to each KPI, and the plan's actions.
-PACK_QUERIES = REQUEST + 11
+# (six), the actions linked to each KPI, and the plan's actions; and, as every
+# cached page, the stamps of what it shows (metrics.stamps: two queries).
+PACK_QUERIES = REQUEST + 13
 
 
 @pytest.fixture

@@ -1,0 +1,118 @@
+"""Board caches are keyed by what each page shows (metrics.stamps).
+
+A write shows at once on every page showing it, and leaves every other KPI's
+fragments and every other plan's pages warm.
+"""
+
+import datetime
+from decimal import Decimal
+from unittest import mock
+
+import pytest
+from django.urls import reverse
+
+from metrics import services, stamps
+from reports import board
+from tests.factories import KpiFactory, PlanFactory, PriorityAreaFactory, UserFactory
+from tests.reports.helpers import text
+
+NOV = datetime.date(2021, 11, 1)
+pytestmark = pytest.mark.django_db
+
+
+def _plan_with_two_kpis(prefix: str):
+    plan = PlanFactory(start=datetime.date(2021, 1, 1), end=datetime.date(2022, 3, 31))
+    area = PriorityAreaFactory(plan=plan)
+    kpis = [KpiFactory(code=f"{prefix}.{n}") for n in (1, 2)]
+    for n, kpi in enumerate(kpis, start=1):
+        kpi.areas.add(area)
+        _save(kpi, Decimal(f"{n}0.5"))
+    return plan, area, kpis
+
+
+def _save(kpi, value: Decimal):
+    current = kpi.actuals.filter(period=NOV).first()
+    services.save_actual(
+        kpi=kpi,
+        period=NOV,
+        user=UserFactory(),
+        expected_version=current.version if current else None,
+        value=value,
+    )
+
+
+def _pages(plan, area, kpi) -> dict[str, str]:
+    return {
+        "overview": reverse("home") + f"?plan={plan.pk}&period=2021-11",
+        "area": reverse("area-detail", args=[area.pk]) + "?period=2021-11",
+        "pack": reverse("board-pack") + f"?plan={plan.pk}&period=2021-11",
+        "kpi": reverse("kpi-detail", args=[kpi.pk]) + "?period=2021-11",
+    }
+
+
+def _charts_built(client, url: str) -> list[str]:
+    """The KPI codes whose charts were drawn to serve the page (not read from the cache)."""
+    with mock.patch.object(board.charts, "kpi_figure", wraps=board.charts.kpi_figure) as built:
+        assert client.get(url).status_code == 200
+    return sorted(call.args[0].code for call in built.call_args_list)
+
+
+def test_a_saved_figure_shows_at_once_on_every_page_showing_it(board_client):
+    plan, area, (first, _second) = _plan_with_two_kpis("CSIP")
+    pages = _pages(plan, area, first)
+    for url in pages.values():
+        assert "10.5" in text(board_client.get(url).content.decode())
+
+    _save(first, Decimal("77.7"))
+
+    for name, url in pages.items():
+        page = text(board_client.get(url).content.decode())
+        assert "77.7" in page, name
+        # The KPI page's change history names the old figure; no other page does.
+        assert ("10.5" in page) == (name == "kpi"), name
+
+
+def test_a_saved_figure_redraws_only_its_own_kpi_panel(board_client):
+    plan, area, (first, second) = _plan_with_two_kpis("CSIP")
+    url = _pages(plan, area, first)["area"]
+    assert _charts_built(board_client, url) == ["CSIP.1", "CSIP.2"]
+    assert _charts_built(board_client, url) == []  # the page itself is cached
+
+    _save(first, Decimal("77.7"))
+
+    assert _charts_built(board_client, url) == ["CSIP.1"]
+    pack = _pages(plan, area, first)["pack"]
+    board_client.get(pack)
+    _save(second, Decimal("88.8"))
+    # The pack shares nothing with the area page's panels (headings differ), but
+    # within it only the KPI written is drawn again.
+    assert _charts_built(board_client, pack) == ["CSIP.2"]
+
+
+def test_a_saved_figure_leaves_another_plans_pages_warm(board_client):
+    _plan, _area, (first, _) = _plan_with_two_kpis("CSIP")
+    other_plan, other_area, (other_kpi, _) = _plan_with_two_kpis("SEND")
+    others = _pages(other_plan, other_area, other_kpi)
+    for name in ("overview", "area", "pack"):
+        board_client.get(others[name])
+    key = stamps.for_plan(other_plan.pk).key
+
+    _save(first, Decimal("77.7"))
+
+    assert stamps.for_plan(other_plan.pk).key == key
+    assert stamps.for_area(other_area.pk).kpis == stamps.for_plan(other_plan.pk).kpis
+    with mock.patch("reports.views.summarise_plan") as summarise:
+        assert board_client.get(others["overview"]).status_code == 200
+    summarise.assert_not_called()
+    assert _charts_built(board_client, others["area"]) == []
+    assert _charts_built(board_client, others["pack"]) == []
+
+
+def test_a_kpi_stamp_moves_with_each_kind_of_write():
+    _plan, area, (kpi, other) = _plan_with_two_kpis("CSIP")
+    before = stamps.for_area(area.pk)
+    kpi.targets.create(starts=NOV, value=Decimal("50"))
+    after = stamps.for_area(area.pk)
+    assert after.kpi(kpi.pk) != before.kpi(kpi.pk)
+    assert after.kpi(other.pk) == before.kpi(other.pk)
+    assert after.area(area.pk) == before.area(area.pk)
