@@ -9,7 +9,6 @@ latency and the error count. Goal: p95 under 300 ms and no errors.
 Run with `make bench`.
 """
 
-import datetime
 import http.client
 import os
 import re
@@ -21,7 +20,6 @@ import tempfile
 import threading
 import time
 import urllib.parse
-from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,47 +41,16 @@ def build_database(env: dict) -> list[str]:
     """Seed, scale to KPIS x MONTHS, and return the board paths to request."""
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT / "bench"))
     import django
 
     django.setup()
-    from io import StringIO
+    import bench_data
 
-    from django.contrib.auth import get_user_model
-    from django.core.management import call_command
+    from metrics.models import Actual, Kpi
 
-    from metrics.models import Actual, Kpi, Target
-    from metrics.periods import add_months
-    from priorities import roles
-    from priorities.models import Plan
-
-    call_command("migrate", verbosity=0)
-    call_command("seed", stdout=StringIO())
-    plan = Plan.objects.get(slug="improvement-plan-2021")
-    areas = list(plan.areas.all())
-    extra = KPIS - Kpi.objects.count()
-    made = Kpi.objects.bulk_create(
-        Kpi(code=f"BENCH.{i:03d}", title=f"Synthetic benchmark measure {i}", polarity="higher")
-        for i in range(extra)
-    )
-    Kpi.areas.through.objects.bulk_create(
-        Kpi.areas.through(kpi=kpi, priorityarea=areas[i % len(areas)]) for i, kpi in enumerate(made)
-    )
-    start = datetime.date(2020, 1, 1)
-    Target.objects.bulk_create(
-        Target(kpi=kpi, starts=add_months(start, 12 * step), value=80 + 5 * step)
-        for kpi in made
-        for step in range(3)
-    )
-    Actual.objects.bulk_create(
-        Actual(kpi=kpi, period=add_months(start, m), value=Decimal(60 + m % 40))
-        for kpi in made
-        for m in range(MONTHS)
-    )
-    board = get_user_model().objects.create_user("bench-board", password="bench-board-password")
-    board.groups.add(roles.ensure_groups()[roles.BOARD_MEMBER])
-    busiest = max(areas, key=lambda area: area.kpis.count())
-    kpi = Kpi.objects.get(code="CSIP.01")
-    paths = ["/", f"/?plan={plan.pk}&period=2021-09", f"/areas/{busiest.pk}/", f"/kpis/{kpi.pk}/"]
+    pages = bench_data.build(KPIS, MONTHS)["pages"]
+    paths = [pages[name] for name in ("overview", "overview, Sep 2021", "area", "KPI")]
     print(f"data: {Kpi.objects.count()} KPIs, {Actual.objects.count()} actuals; pages: {paths}")
     return paths
 

@@ -3,7 +3,10 @@
 Pure: takes plain values (a KPI's series, its target steps and the trajectory
 ``metrics.rag`` worked out) and returns what plotly.js draws;
 ``reports.chart_table`` says the same in words. No database and no request,
-so it is tested on its own. The page passes the figure through ``json_script``;
+so it is tested on its own. Figures are plain dicts, serialised once by the page
+(``json_script``): plotly's graph objects validate and deep-copy every trace,
+which cost a board page most of its time, so tests/reports/test_plotly_schema.py
+checks every figure the pages build against plotly's schema instead.
 ``static/js/charts.js`` draws it with the vendored plotly.js basic bundle.
 
 Series differ by line style and marker as well as colour (Okabe-Ito, safe for
@@ -13,8 +16,6 @@ can still tell the target from a benchmark.
 
 import datetime
 from decimal import Decimal
-
-import plotly.graph_objects as go
 
 from metrics import display, periods, rag
 from reports.chart_input import Benchmark, ChartInput, _shift, text
@@ -45,6 +46,8 @@ COMPARATOR_STYLES = {
 FALLBACK_STYLE = (SKY, "dash", "star")
 
 FONT = "Arial, Helvetica, sans-serif"
+# The "none" template spelt out, as plotly's own serialiser writes it.
+NO_TEMPLATE = {"data": {"scatter": [{"type": "scatter"}]}}
 
 REFERENCE_LEVEL = "Reference level (not a target)"
 DEFINITION_CHANGED = "Definition changed"
@@ -62,6 +65,10 @@ def _y(value: Decimal | None) -> float | None:
 def _hover(chart: ChartInput, name: str) -> str:
     unit = text(display.unit_suffix(chart.unit))
     return f"%{{text}}<br>{text(name)}: %{{y:,.{chart.decimal_places}f}}{unit}<extra></extra>"
+
+
+def _scatter(**trace) -> dict:
+    return {"type": "scatter", **trace}
 
 
 def _step_line(
@@ -90,10 +97,10 @@ def _step_line(
     return xs, ys, labels
 
 
-def _level_trace(chart: ChartInput, name: str, level, *, hover: str = "", **style) -> go.Scatter:
+def _level_trace(chart: ChartInput, name: str, level, *, hover: str = "", **style) -> dict:
     """One level of the drawn steps (a target, a band's edge) as a step line to the axis end."""
     xs, ys, labels = _step_line(list(chart.drawn_steps), chart.end, level)
-    return go.Scatter(
+    return _scatter(
         name=text(name),
         x=xs,
         y=ys,
@@ -117,7 +124,7 @@ def _upper(step: rag.Step) -> Decimal | None:
     return step.upper if step.is_band else None
 
 
-def _target_traces(chart: ChartInput) -> list[go.Scatter]:
+def _target_traces(chart: ChartInput) -> list[dict]:
     """The stepped target as a step line; a band's edges with the band shaded between.
 
     A neutral KPI is rated only against a band, so a single value set for it
@@ -149,7 +156,7 @@ def _target_traces(chart: ChartInput) -> list[go.Scatter]:
     return traces
 
 
-def _actual_trace(chart: ChartInput) -> go.Scatter:
+def _actual_trace(chart: ChartInput) -> dict:
     """Solid with dots; a missing period breaks the line rather than bridging it.
 
     A provisional figure's dot is hollow (white inside a blue ring) and its
@@ -165,7 +172,7 @@ def _actual_trace(chart: ChartInput) -> go.Scatter:
             "color": [WHITE if h else BLUE for h in hollow],
             "line": {"color": BLUE, "width": 2},
         }
-    return go.Scatter(
+    return _scatter(
         name="Actual",
         x=[_x(p) for p, _ in series],
         y=[_y(v) for _, v in series],
@@ -178,9 +185,9 @@ def _actual_trace(chart: ChartInput) -> go.Scatter:
     )
 
 
-def _benchmark_trace(chart: ChartInput, benchmark: Benchmark) -> go.Scatter:
+def _benchmark_trace(chart: ChartInput, benchmark: Benchmark) -> dict:
     colour, dash, symbol = COMPARATOR_STYLES.get(benchmark.key, FALLBACK_STYLE)
-    return go.Scatter(
+    return _scatter(
         name=text(benchmark.label),
         x=[_x(p) for p, _ in benchmark.points],
         y=[_y(v) for _, v in benchmark.points],
@@ -192,10 +199,10 @@ def _benchmark_trace(chart: ChartInput, benchmark: Benchmark) -> go.Scatter:
     )
 
 
-def _projection_trace(chart: ChartInput) -> go.Scatter:
+def _projection_trace(chart: ChartInput) -> dict:
     (start, start_value), (horizon, projected) = chart.projection
     verdict = chart.trajectory.verdict.label
-    return go.Scatter(
+    return _scatter(
         name=text(f"Projection to {periods.month_label(horizon)}: {verdict.lower()}"),
         x=[_x(start), _x(horizon)],
         y=[_y(start_value), _y(projected)],
@@ -210,9 +217,9 @@ def _projection_trace(chart: ChartInput) -> go.Scatter:
     )
 
 
-def _actions_trace(chart: ChartInput) -> go.Scatter:
+def _actions_trace(chart: ChartInput) -> dict:
     marks = sorted(chart.actions, key=lambda m: m.day)
-    return go.Scatter(
+    return _scatter(
         name="Action completed",
         x=[_x(m.day) for m in marks],
         y=[0.04] * len(marks),
@@ -230,10 +237,10 @@ def _actions_trace(chart: ChartInput) -> go.Scatter:
     )
 
 
-def _notes_trace(chart: ChartInput) -> go.Scatter:
+def _notes_trace(chart: ChartInput) -> dict:
     """A ring around each figure with a footnote; the note is its hover text."""
     noted = chart.noted
-    return go.Scatter(
+    return _scatter(
         name=FOOTNOTE,
         x=[_x(p) for p, _, _ in noted],
         y=[_y(v) for _, v, _ in noted],
@@ -310,7 +317,7 @@ def kpi_figure(chart: ChartInput) -> dict:
         traces.append(_notes_trace(chart))
     if chart.actions:
         traces.append(_actions_trace(chart))
-    return go.Figure(data=traces, layout=_layout(chart)).to_plotly_json()
+    return {"data": traces, "layout": _layout(chart)}
 
 
 _X_TITLES = {3: "Quarter (plotted at its last month)", 12: "Year (plotted at its last month)"}
@@ -319,10 +326,11 @@ _X_TITLES = {3: "Quarter (plotted at its last month)", 12: "Year (plotted at its
 def _layout(chart: ChartInput) -> dict:
     x_title = _X_TITLES.get(chart.interval, "Month")
     shapes, annotations = _break_marks(chart)
+    # Left out when empty, as plotly's serialiser did.
+    marks = {"shapes": shapes, "annotations": annotations} if shapes else {}
     return {
-        "shapes": shapes,
-        "annotations": annotations,
-        "template": "none",
+        **marks,
+        "template": NO_TEMPLATE,
         "title": {
             "text": text(chart.caption),
             "x": 0,
