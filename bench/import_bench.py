@@ -252,8 +252,10 @@ def main() -> int:
         times = rounds(data, user)
         parts = stages(data, user)
         met = report(connection.vendor, times, parts, peak_memory(data, user))
-        connection.close()
     finally:
+        from django.db import connections
+
+        connections.close_all()
         drop()
     return 0 if met else 1
 
