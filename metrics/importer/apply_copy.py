@@ -14,6 +14,7 @@ apply.py's INSERT signs it off (``constant_values``).
 import datetime
 import io
 from collections import defaultdict
+from contextlib import nullcontext
 
 from django.db import connection
 
@@ -131,8 +132,6 @@ def _copy(cursor, table: str, columns: list[str], lines) -> None:
     sql = f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
     buffer = io.StringIO("".join(lines))
     debug = getattr(cursor, "debug_sql", None)
-    if debug is None:
-        cursor.cursor.copy_expert(sql, buffer)
-        return
-    with debug(sql):
+    # Errors raised as Django's own (IntegrityError...), as from any other statement.
+    with connection.wrap_database_errors, debug(sql) if debug else nullcontext():
         cursor.cursor.copy_expert(sql, buffer)
