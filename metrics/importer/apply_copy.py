@@ -130,7 +130,8 @@ def _copy(cursor, table: str, columns: list[str], lines) -> None:
     """COPY these text lines into the table's columns, logged like any query when DEBUG is on."""
     quote = connection.ops.quote_name
     sql = f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
-    buffer = io.StringIO("".join(lines))
+    # Bytes: a StringIO of this size would hold four bytes a character.
+    buffer = io.BytesIO("".join(lines).encode())
     debug = getattr(cursor, "debug_sql", None)
     # Errors raised as Django's own (IntegrityError...), as from any other statement.
     with connection.wrap_database_errors, debug(sql) if debug else nullcontext():
