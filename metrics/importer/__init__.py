@@ -13,7 +13,8 @@ the analyst has seen exactly what will change:
    planner.py) reads each cell (cells.py) and compares it with the database,
    building an ``ImportPlan`` (plan.py): what is new, changed, unchanged or
    rejected (with sheet, row, column and what to fix), plus warnings.
-3. Apply (``apply_plan``, apply.py): write the plan, with history for every
+3. Apply (``apply_plan``, apply.py; on PostgreSQL figures through COPY,
+   apply_copy.py): write the plan, with history for every
    row, inside the caller's transaction.
 
 runs.py records each import as an ImportRun (``start_run``, ``confirm_run``,
@@ -23,7 +24,8 @@ cells change nothing, and an import never deletes.
 
 The modules depend on one another in this order, never back:
 errors, limits, columns, cells, plan, layout, zipcheck, xlsx, planning,
-plan_* (plan_findings last), planner, apply_findings, apply, runs, template.
+plan_* (plan_findings last), planner, apply_findings, apply_copy, apply, runs,
+template.
 This module is the package's interface: the names below are what the rest of the project uses.
 """
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from metrics import calculated
+from metrics.importer import apply_copy
 from metrics.importer.apply_findings import link_action_kpis, moves_kpis, write_findings
 from metrics.importer.columns import FINDINGS
 from metrics.importer.errors import StaleImport
@@ -156,6 +157,19 @@ def _write_actuals(changes: list[Change], codes: dict, *, user, reason: str) -> 
     data_fields = [Actual._meta.get_field(name) for name in ACTUAL_FIELDS]
     adapters = [(f.name, _adapter(f)) for f in data_fields]
     with connection.cursor() as cursor:
+        if apply_copy.available():
+            apply_copy.copy_actuals(
+                cursor,
+                created,
+                updated,
+                codes,
+                constant=_constant_values(user_id=user_id, now=now),
+                history=lambda kind: (
+                    _history_values(kind, **history),
+                    _history_insert(kind, **history),
+                ),
+            )
+            return
         if created:
             _insert_actuals(cursor, created, codes, user_id=user_id, now=now, history=history)
         update = (
@@ -242,19 +256,7 @@ def _insert_statement(given: tuple, *, user_id, now, returning: bool):
     """
     ops = connection.ops
     fields = [f for f in Actual._meta.concrete_fields if not f.primary_key]
-    constant = {f.attname: f.get_db_prep_save(f.get_default(), connection) for f in fields}
-    stamp = ops.adapt_datetimefield_value(now)
-    # An analyst's import is the figures' sign-off (metrics.signoff), recorded as such.
-    constant.update(
-        updated_by_id=user_id,
-        updated_at=stamp,
-        version=1,
-        state=Actual.State.SIGNED_OFF,
-        first_submitted_at=stamp,
-        submitted_at=stamp,
-        reviewed_by_id=user_id,
-        reviewed_at=stamp,
-    )
+    constant = _constant_values(user_id=user_id, now=now)
     table = ops.quote_name(Actual._meta.db_table)
     columns = ", ".join(ops.quote_name(f.column) for f in fields)
     varying = ["kpi_id", "period", *given]
@@ -276,6 +278,25 @@ def _insert_statement(given: tuple, *, user_id, now, returning: bool):
     # take to write.
     per_statement = max(1, min(ROWS_PER_INSERT, (_parameter_limit() - len(params)) // len(varying)))
     return head, tail, one_row, params, adapters, per_statement
+
+
+def _constant_values(*, user_id, now) -> dict:
+    """Every column of a new actual by attname, as the database takes it, but its id."""
+    fields = [f for f in Actual._meta.concrete_fields if not f.primary_key]
+    constant = {f.attname: f.get_db_prep_save(f.get_default(), connection) for f in fields}
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    # An analyst's import is the figures' sign-off (metrics.signoff), recorded as such.
+    constant.update(
+        updated_by_id=user_id,
+        updated_at=stamp,
+        version=1,
+        state=Actual.State.SIGNED_OFF,
+        first_submitted_at=stamp,
+        submitted_at=stamp,
+        reviewed_by_id=user_id,
+        reviewed_at=stamp,
+    )
+    return constant
 
 
 def _adapter(field: models.Field):
@@ -312,31 +333,41 @@ def _history_insert(history_type: str, *, now, user_id, reason) -> tuple[str, li
     history = Actual.history.model
     ops = connection.ops
     tracked = {f.attname for f in history.tracked_fields}
+    extra = _history_values(history_type, now=now, user_id=user_id, reason=reason)
     columns, selects, params = [], [], []
-    extra = {
-        "history_date": ops.adapt_datetimefield_value(now),
-        "history_user_id": user_id,
-        "history_change_reason": reason,
-        "history_type": history_type,
-    }
     for f in history._meta.concrete_fields:
         if f.primary_key:
             continue
         columns.append(ops.quote_name(f.column))
         if f.attname in tracked:
             selects.append(ops.quote_name(f.column))
-        elif f.attname in extra:
-            selects.append("%s")
-            params.append(extra[f.attname])
         else:
             selects.append("%s")
-            params.append(f.get_db_prep_save(f.get_default(), connection))
+            params.append(extra[f.attname])
     table = ops.quote_name(Actual._meta.db_table)
     sql = (
         f"INSERT INTO {ops.quote_name(history._meta.db_table)} ({', '.join(columns)}) "
         f"SELECT {', '.join(selects)} FROM {table} WHERE "
     )
     return sql, params
+
+
+def _history_values(history_type: str, *, now, user_id, reason) -> dict:
+    """The columns of a history row that are not copied from the actual, by attname."""
+    history = Actual.history.model
+    tracked = {f.attname for f in history.tracked_fields}
+    values = {
+        f.attname: f.get_db_prep_save(f.get_default(), connection)
+        for f in history._meta.concrete_fields
+        if not f.primary_key and f.attname not in tracked
+    }
+    values.update(
+        history_date=connection.ops.adapt_datetimefield_value(now),
+        history_user_id=user_id,
+        history_change_reason=reason,
+        history_type=history_type,
+    )
+    return values
 
 
 def _copy_history(cursor, ids: list[int], history_type: str, *, now, user_id, reason):

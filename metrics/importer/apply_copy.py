@@ -1,0 +1,138 @@
+"""PostgreSQL: new and changed actuals, and their history, written through COPY.
+
+apply.py calls ``copy_actuals`` on PostgreSQL (with psycopg2) in place of its
+batched INSERT ... SELECT. New figures take their ids from the table's own
+sequence, so one COPY writes the rows and a second their history rows, both
+from the same text; only the columns that differ between rows are formatted
+per row, the rest once. Changed figures are copied into a temporary table and
+written with one UPDATE ... FROM that moves each version on and refuses the
+whole import (StaleImport) if any version moved since planning; their history
+is then copied from the rows as they stand. Every row is signed off as
+apply.py's INSERT signs it off (``constant_values``).
+"""
+
+import datetime
+import io
+from collections import defaultdict
+from contextlib import nullcontext
+
+from django.db import connection
+
+from metrics.importer.errors import StaleImport
+from metrics.importer.plan import ACTUAL_FIELDS, Change
+from metrics.models import Actual
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+NULL = "\\N"
+UPDATES = "import_updated_actuals"
+
+
+def available() -> bool:
+    """COPY is used on PostgreSQL through psycopg2, the driver the project installs."""
+    if connection.vendor != "postgresql":
+        return False
+    from django.db.backends.postgresql.psycopg_any import is_psycopg3
+
+    return not is_psycopg3
+
+
+def copy_text(value) -> str:
+    """One value in COPY's text format: backslash, tab and line breaks escaped, None as \\N."""
+    if value is None:
+        return NULL
+    if isinstance(value, str):
+        return value.translate(_ESCAPES)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def copy_actuals(cursor, created, updated, codes, *, constant: dict, history) -> None:
+    """Write new and changed actuals, each with a history row.
+
+    ``constant`` holds every column's value for a new row (by attname), as
+    apply.py's INSERT binds them; ``history(type)`` gives the history columns
+    not copied from the row, and the INSERT ... SELECT head copying rows into
+    history: (values, (sql up to the WHERE, params)).
+    """
+    if created:
+        _copy_created(cursor, created, codes, constant=constant, history=history("+")[0])
+    if updated:
+        _copy_updated(cursor, updated, constant=constant, history=history("~")[1])
+
+
+def _copy_created(cursor, created: list[Change], codes: dict, *, constant, history) -> None:
+    """COPY the new rows, with ids from the table's sequence, then the same text as history."""
+    table = Actual._meta.db_table
+    cursor.execute(
+        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+        [table, len(created)],
+    )
+    ids = [record[0] for record in cursor.fetchall()]
+    groups: dict[tuple, list[tuple[int, Change]]] = defaultdict(list)
+    for pk, change in zip(ids, created, strict=True):
+        groups[tuple(change.values)].append((pk, change))
+    months: dict[datetime.date, str] = {}
+    for given, group in groups.items():
+        varying = ["id", "kpi_id", "period", *given]
+        fixed = [name for name in constant if name not in varying]
+        tail = "".join("\t" + copy_text(constant[name]) for name in fixed)
+        lines = []
+        for pk, change in group:
+            period = change.refs["period"]
+            month = months.get(period) or months.setdefault(period, period.isoformat())
+            values = [copy_text(change.values[name]) for name in given]
+            lines.append("\t".join([str(pk), str(codes[change.refs["kpi"]]), month, *values]))
+        columns = [*varying, *fixed]
+        _copy(cursor, table, columns, (line + tail + "\n" for line in lines))
+        extra = [name for name in history if name not in columns]
+        suffix = "".join("\t" + copy_text(history[name]) for name in extra) + "\n"
+        _copy(cursor, _history_table(), columns + extra, (line + tail + suffix for line in lines))
+
+
+def _copy_updated(cursor, updated: list[Change], *, constant, history) -> None:
+    """COPY the changed figures into a temporary table and UPDATE ... FROM it, all or none."""
+    quote = connection.ops.quote_name
+    table = quote(Actual._meta.db_table)
+    fields = list(ACTUAL_FIELDS)
+    cursor.execute(f"DROP TABLE IF EXISTS {UPDATES}")
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {UPDATES} ON COMMIT DROP AS "
+        f"SELECT id, version, {', '.join(quote(f) for f in fields)} FROM {table} WITH NO DATA"
+    )
+    rows = (
+        "\t".join([str(c.pk), str(c.version), *(copy_text(c.values[f]) for f in fields)]) + "\n"
+        for c in updated
+    )
+    _copy(cursor, UPDATES, ["id", "version", *fields], rows)
+    # The sign-off fields as the INSERT sets them, except when the figure first arrived.
+    stamped = ("updated_by_id", "updated_at", "state", "reviewed_by_id", "reviewed_at")
+    sets = [f"{quote(f)} = given.{quote(f)}" for f in fields]
+    sets += [f"{quote(name)} = %s" for name in stamped]
+    sets += [f"{quote('returned_reason')} = ''", f"version = {table}.version + 1"]
+    cursor.execute(
+        f"UPDATE {table} SET {', '.join(sets)} FROM {UPDATES} AS given "
+        f"WHERE {table}.id = given.id AND {table}.version = given.version",
+        [constant[name] for name in stamped],
+    )
+    if cursor.rowcount != len(updated):
+        raise StaleImport()
+    head, params = history
+    cursor.execute(f"{head}id IN (SELECT id FROM {UPDATES})", params)
+    cursor.execute(f"DROP TABLE {UPDATES}")
+
+
+def _history_table() -> str:
+    return Actual.history.model._meta.db_table
+
+
+def _copy(cursor, table: str, columns: list[str], lines) -> None:
+    """COPY these text lines into the table's columns, logged like any query when DEBUG is on."""
+    quote = connection.ops.quote_name
+    sql = f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+    # Bytes: a StringIO of this size would hold four bytes a character.
+    buffer = io.BytesIO("".join(lines).encode())
+    debug = getattr(cursor, "debug_sql", None)
+    # Errors raised as Django's own (IntegrityError...), as from any other statement.
+    with connection.wrap_database_errors, debug(sql) if debug else nullcontext():
+        cursor.cursor.copy_expert(sql, buffer)
