@@ -62,7 +62,13 @@ def is_reporting_month(kpi: Kpi, month: datetime.date) -> bool:
 
 
 def owes(kpi: Kpi, period: datetime.date, *, saved: bool) -> bool:
-    """Whether the KPI's owner owes its figure for the period (reads the prefetched areas)."""
+    """Whether the KPI's owner owes its figure for the period (reads the prefetched areas).
+
+    A KPI not yet reporting (before its ``reporting_from``) is owed by nobody. One that
+    has never reported and has no first month is still asked for (its owner is reminded
+    on and before the deadline), but the board calls its missing figure "no data", never
+    "overdue" (``Kpi.missing_status``), so it is never chased as overdue.
+    """
     if saved:
         return True
     if kpi.reporting_from and period < kpi.reporting_from:

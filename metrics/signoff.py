@@ -192,9 +192,10 @@ def state_words(actual: Actual) -> str:
     return f"Signed off by {name(actual.reviewed_by)}{when}"
 
 
-def who_signs_off(kpi: Kpi) -> str:
+def who_signs_off(kpi: Kpi, *, saved_by=None) -> str:
     """Who may sign off the KPI's figures: its areas' responsible officers with a login, or
-    an analyst. Reads ``kpi.areas`` with their responsible officers (prefetch them)."""
+    an analyst ("another analyst" when an analyst saved it: nobody signs off their own).
+    Reads ``kpi.areas`` with their responsible officers (prefetch them)."""
     posts = sorted(
         {
             area.responsible_officer.role_title
@@ -204,7 +205,8 @@ def who_signs_off(kpi: Kpi) -> str:
             and area.responsible_officer_id != kpi.owner_id
         }
     )
-    return " or ".join([*(f"the {post}" for post in posts), "an analyst"])
+    analyst = "another analyst" if saved_by and roles.edits_everything(saved_by) else "an analyst"
+    return " or ".join([*(f"the {post}" for post in posts), analyst])
 
 
 # Who approves what.

@@ -105,6 +105,9 @@ def my_updates(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def kpi_entry(request: HttpRequest, pk: int, period: datetime.date) -> HttpResponse:
     kpi, may_edit = _get_kpi_for_entry(request, pk)
+    if (end := kpi.period_end(period)) != period:
+        # A quarterly or annual KPI's figure belongs to its period's last month.
+        return redirect("kpi-entry", kpi.pk, end)
     if request.method == "POST" and not may_edit:
         raise PermissionDenied("Sign off or return this figure on the approvals page.")
     today = timezone.localdate()
@@ -193,7 +196,9 @@ def _saved_message(kpi: Kpi, period: datetime.date, saved: Actual, today) -> str
         f"Status: {row.status.label}."
     )
     if saved.is_provisional:
-        message += f" It now awaits sign-off by {signoff.who_signs_off(kpi)}."
+        message += (
+            f" It now awaits sign-off by {signoff.who_signs_off(kpi, saved_by=saved.updated_by)}."
+        )
     return message
 
 

@@ -18,12 +18,31 @@ from priorities.models.plans import summed_action_counts
 from reports import board, board_actions
 
 
+@dataclass(frozen=True)
+class Scope:
+    title: str
+    status_label: str
+
+
+WHOLE_PLAN = Scope("Board pack", "Plan status")
+
+
 @dataclass
 class Pack:
     plan: Plan
     period: datetime.date
     today: datetime.date
     reports: list[board.AreaReport]
+    # True when built for chosen areas (an area's download), not the whole plan.
+    areas_only: bool = False
+
+    @property
+    def scope(self) -> "Scope":
+        """What the file is and whose status it rolls up: the plan's, or one area's."""
+        if self.areas_only and len(self.reports) == 1:
+            number = self.reports[0].area.number
+            return Scope(f"Area {number} of the board pack", f"Area {number} status")
+        return Scope("Board pack", "Areas' status") if self.areas_only else WHOLE_PLAN
 
     @property
     def judged_on(self) -> datetime.date:
@@ -91,4 +110,4 @@ def build(
                 area, mine, actions[area.pk], period, today=today, scope=f"area-{area.pk}-"
             )
         )
-    return Pack(plan, period, today, reports)
+    return Pack(plan, period, today, reports, areas_only=areas is not None)

@@ -56,6 +56,7 @@ def context(pack: Pack) -> dict:
     return {
         "plan": pack.plan,
         "period": pack.period,
+        "pack_title": pack.scope,
         "judged_on": pack.judged_on,
         "rollup": pack.rollup,
         "plan_line": board.AreaLine(None, pack.rollup),

@@ -179,6 +179,7 @@ def board_pack(request: HttpRequest) -> HttpResponse:
         {
             "plan": plan,
             "period": choice.period,
+            "pack_title": pack.WHOLE_PLAN,
             **_lazy(build, *pack_page.CONTENT),
             # Loaded whenever the plan has KPIs, as on the area page.
             "has_charts": bool(shown.kpis),

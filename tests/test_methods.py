@@ -21,7 +21,7 @@ WRITES = {
     "login",
     "logout",
 }
-ARGS = {"pk": 1, "period": datetime.date(2021, 1, 1)}
+ARGS = {"pk": 1, "period": datetime.date(2021, 1, 1), "fmt": "pdf"}
 
 
 def _named_routes(patterns, namespace=None) -> list[tuple[str, list[str]]]:

@@ -113,7 +113,7 @@ def test_an_analyst_change_after_sign_off_needs_sign_off_again(people, client):
     page = client.get(entry(kpi)).content.decode()
     assert "This figure is signed off: changing it needs sign-off again." in page
     response = client.post(entry(kpi), {"version": actual.version, "value": "92"}, follow=True)
-    assert "It now awaits sign-off by the DCS or an analyst." in response.content.decode()
+    assert "It now awaits sign-off by the DCS or another analyst." in response.content.decode()
     assert Actual.objects.get().state == Actual.State.SUBMITTED
 
 
@@ -292,3 +292,21 @@ def test_my_updates_runs_the_same_queries_for_few_and_many_figures(people, clien
         if n % 2:
             signoff.return_figure(people["analyst"], actual.pk, actual.version, "Check")
     assert count() == few
+
+
+def test_an_analyst_who_saves_a_figure_is_told_another_analyst_signs_it_off(people, client):
+    client.force_login(people["analyst"])
+    page = client.post(
+        entry(people["kpi"]), {"value": "90.1", "version": "0"}, follow=True
+    ).content.decode()
+    assert "awaits sign-off by the DCS or another analyst" in page
+
+
+def test_a_quarterly_kpis_entry_page_for_a_mid_quarter_month_opens_the_quarter_end(people, client):
+    kpi = people["kpi"]
+    kpi.frequency = kpi.Frequency.QUARTERLY
+    kpi.save()
+    client.force_login(people["head"])
+    response = client.get(reverse("kpi-entry", args=[kpi.pk, "2026-10"]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("kpi-entry", args=[kpi.pk, "2026-12"])

@@ -258,3 +258,15 @@ def test_rendering_reads_only_the_pack(django_assert_num_queries, kpis):
     actual = charts[0].chart.plots[0].series[0]
     marked = [i for i, c in enumerate(charts[0].chart.plots[0].categories) if "(provisional)" in c]
     assert len(marked) > 10 and [p.idx.val for p in actual._element.dPt_lst] == marked
+
+
+def test_an_areas_file_says_it_is_one_area_and_gives_that_areas_status_not_the_plans(dudley):
+    area = dudley.areas.get(number=3)
+    content = pack.build(dudley, SEP, today=TODAY, areas=[area.pk])
+    first = _text(Presentation(io.BytesIO(render_pack(content))).slides[0])
+    assert "Area 3 of the board pack, as it stood in September 2021" in first
+    assert f"Area 3 status for September 2021: {content.reports[0].line.headline}" in first
+    assert "Plan status" not in first
+    about = openpyxl.load_workbook(io.BytesIO(FORMATS["xlsx"].render_pack(content)))["About"]
+    facts = {row[0]: row[1] for row in about.iter_rows(values_only=True) if row and row[0]}
+    assert "Plan status" not in facts and "Area 3 status" in facts

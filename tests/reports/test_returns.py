@@ -75,8 +75,10 @@ def scene():
     login = UserFactory(username="mash", first_name="Pat", last_name="Lee", email="p@dudley.test")
     mash = OfficerFactory(role_title="Head of MASH", user=login)
     kpis = {}
+    # Each reports from January 2021: one that never reported at all would not be owed
+    # (metrics.due.owes, as the board judges a missing figure).
     for code in ["ON", "LATE", "MISSING", "LOADED", "RETURNED", "ENDED", "QUARTER", "CALC"]:
-        kpis[code] = KpiFactory(code=code, owner=mash)
+        kpis[code] = KpiFactory(code=code, owner=mash, reporting_from=D(2021, 1, 1))
         kpis[code].areas.add(front)
     Kpi.objects.filter(code="ENDED").update(reported_until=D(2021, 5, 1))
     Kpi.objects.filter(code="QUARTER").update(frequency=Kpi.Frequency.QUARTERLY)
@@ -91,7 +93,7 @@ def scene():
     no_login = OfficerFactory(role_title="Head of Early Help")
     no_email = OfficerFactory(role_title="Head of Fostering", user=UserFactory(username="fost"))
     for code, owner in [("EH", no_login), ("FOST", no_email), ("ORPHAN", None)]:
-        kpis[code] = KpiFactory(code=code, owner=owner)
+        kpis[code] = KpiFactory(code=code, owner=owner, reporting_from=D(2021, 1, 1))
         kpis[code].areas.add(help_area)
     _figure(kpis["EH"], at=_at(D(2021, 7, 1), 10))
     return plan, kpis
@@ -210,10 +212,10 @@ def test_the_on_time_rate_covers_the_twelve_months_to_the_month_shown(board_clie
 def test_the_rate_leaves_out_figures_whose_deadline_is_to_come(scene):
     plan, _ = scene
     line = _owner(read_returns(plan, JUNE, today=DEADLINE), "Head of MASH")
-    # January to May 2021 (the plan started in January) of five monthly KPIs, every
-    # month to May of ENDED (its own end month decides alone), QUARTER's March, and
+    # January to May 2021 (the plan started and the KPIs report from January) of five
+    # monthly KPIs and of ENDED (to its own end month, May), QUARTER's March, and
     # June's four figures received; June's missing figures are not due yet.
-    assert line.year_due == 5 * 5 + 11 + 1 + 4
+    assert line.year_due == 5 * 5 + 5 + 1 + 4
     assert line.year_on_time == 3
 
 

@@ -138,7 +138,7 @@ class Command(BaseCommand):
             if latest is None or latest.state != Actual.State.SIGNED_OFF or latest.submitted_at:
                 continue
             signoff.submitted(latest)
-            latest.updated_by = director
+            latest.updated_by = latest._history_user = director
             latest._change_reason = "Demo: submitted for sign-off by the demo director"
             latest.save()
 

@@ -51,9 +51,13 @@ def title_slide(prs, pack: Pack) -> None:
     place(title, below(Inches(0.5), Inches(1.4)))
     place(subtitle, below(Inches(1.9), Inches(0.6)))
     write(title.text_frame, [pack.plan.title], size=34, bold=True)
-    write(subtitle.text_frame, [f"Board pack, as it stood in {words.month(pack.period)}"], size=20)
+    write(
+        subtitle.text_frame,
+        [f"{pack.scope.title}, as it stood in {words.month(pack.period)}"],
+        size=20,
+    )
     plan = AreaLine(None, pack.rollup)
-    status = f"Plan status for {words.month(pack.period)}: {plan.headline}"
+    status = f"{pack.scope.status_label} for {words.month(pack.period)}: {plan.headline}"
     status_box(slide, below(Inches(2.8), Inches(0.6)), status, plan.status, size=20)
     counts = words.action_counts(pack.action_counts, pack.judged_on)
     summary = [

@@ -58,11 +58,11 @@ def render_pack(pack: Pack, *, progress: Callable[[str], object] | None = None) 
     )
     notes.about(
         Sheet(book, "About", []),
-        title=f"Board pack: {pack.plan.title}, {month}",
+        title=f"{pack.scope.title}: {pack.plan.title}, {month}",
         period=pack.period,
         facts=[
             ("Plan", pack.plan.title),
-            ("Plan status", pack.rollup.headline),
+            (pack.scope.status_label, pack.rollup.headline),
             ("Actions judged on", pack.judged_on),
         ],
     )
