@@ -105,8 +105,10 @@ def my_updates(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def kpi_entry(request: HttpRequest, pk: int, period: datetime.date) -> HttpResponse:
     kpi, may_edit = _get_kpi_for_entry(request, pk)
-    if (end := kpi.period_end(period)) != period:
-        # A quarterly or annual KPI's figure belongs to its period's last month.
+    if (end := kpi.period_end(period)) != period and request.method != "POST":
+        # A quarterly or annual KPI's figure belongs to its period's last month: open that,
+        # saying why, rather than a page for a month it is never recorded on.
+        messages.info(request, kpi.period_problem(period, today=timezone.localdate()))
         return redirect("kpi-entry", kpi.pk, end)
     if request.method == "POST" and not may_edit:
         raise PermissionDenied("Sign off or return this figure on the approvals page.")

@@ -135,8 +135,10 @@ def test_an_owner_enters_an_annual_figure_in_its_year_end_month_only(client, hea
     assert "Annual figure for 2025/26 school year" in page
     assert reverse("kpi-entry", args=[kpi.pk, "2026-08"]) in page
 
-    wrong = client.get(reverse("kpi-entry", args=[kpi.pk, "2026-07"])).content.decode()
-    assert "ED.01 is annual: record it in Aug" in wrong
+    # A month it is never recorded on opens its year-end month, saying why.
+    wrong = client.get(reverse("kpi-entry", args=[kpi.pk, "2026-07"]), follow=True)
+    assert wrong.redirect_chain == [(reverse("kpi-entry", args=[kpi.pk, "2026-08"]), 302)]
+    assert "ED.01 is annual: record it in Aug" in wrong.content.decode()
 
     data = {"version": "0", "value": "64.5", "what_data_tells_us": "", "issues_and_risks": ""}
     data["evidence_of_impact"] = ""
