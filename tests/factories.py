@@ -145,3 +145,13 @@ class FindingKpiFactory(factory.django.DjangoModelFactory):
     finding = factory.SubFactory(FindingFactory)
     kpi = factory.SubFactory(KpiFactory)
     since = datetime.date(2021, 1, 15)
+
+
+def user_in(group: str | None, username: str, **extra):
+    """A login in one of the role groups (priorities.roles), or in none."""
+    from priorities import roles
+
+    user = UserFactory(username=username, **extra)
+    if group:
+        user.groups.add(roles.ensure_groups()[group])
+    return user

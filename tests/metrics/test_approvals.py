@@ -19,7 +19,7 @@ from tests.factories import (
     PlanFactory,
     PriorityAreaFactory,
     TargetFactory,
-    UserFactory,
+    user_in,
 )
 
 pytestmark = pytest.mark.django_db
@@ -31,13 +31,6 @@ APPROVALS = "/approvals/"
 @pytest.fixture(autouse=True)
 def _today(monkeypatch):
     monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: TODAY)
-
-
-def user_in(group: str | None, username: str, **extra):
-    user = UserFactory(username=username, **extra)
-    if group:
-        user.groups.add(roles.ensure_groups()[group])
-    return user
 
 
 @pytest.fixture

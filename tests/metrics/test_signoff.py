@@ -12,7 +12,7 @@ from metrics import signoff
 from metrics.models import Actual, PeriodLock
 from metrics.services import SignedOff, save_actual
 from priorities import roles
-from tests.factories import KpiFactory, OfficerFactory, PriorityAreaFactory, UserFactory
+from tests.factories import KpiFactory, OfficerFactory, PriorityAreaFactory, UserFactory, user_in
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2026, 11, 22)
@@ -24,13 +24,6 @@ DAY = f"{timezone.localtime():%-d %b %Y}"
 @pytest.fixture(autouse=True)
 def _today(monkeypatch):
     monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: TODAY)
-
-
-def user_in(group: str | None, username: str, **extra):
-    user = UserFactory(username=username, **extra)
-    if group:
-        user.groups.add(roles.ensure_groups()[group])
-    return user
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from tests.factories import (
     PriorityAreaFactory,
     TargetFactory,
     UserFactory,
+    user_in,
 )
 
 pytestmark = pytest.mark.django_db
@@ -29,12 +30,6 @@ OCT_2026 = datetime.date(2026, 10, 1)
 def _today(monkeypatch):
     # What is due and what is late depend on the date: these tests are set on 22 Nov 2026.
     monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: TODAY)
-
-
-def user_in(group: str, username: str, **extra):
-    user = UserFactory(username=username, **extra)
-    user.groups.add(roles.ensure_groups()[group])
-    return user
 
 
 @pytest.fixture
