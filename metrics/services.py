@@ -65,22 +65,7 @@ def save_actual(
             reason=reason,
         ):
             raise PeriodLocked(refusal)
-        actual = Actual.objects.select_for_update().filter(kpi=kpi, period=period).first()
-        if actual is None:
-            if expected_version:
-                raise StaleEdit(Actual(kpi=kpi, period=period, version=0))
-            actual = Actual(kpi=kpi, period=period)
-        elif actual.version != expected_version:
-            raise StaleEdit(actual)
-        elif (
-            settings.SIGN_OFF_REQUIRED
-            and actual.state == Actual.State.SIGNED_OFF
-            and not roles.edits_everything(user)
-        ):
-            raise SignedOff(
-                f"{kpi.code} for {kpi.period_label(period)} is signed off. Ask its approver "
-                "to return it to you if it needs to change."
-            )
+        actual = _stored_for_change(kpi, period, user, expected_version)
         for name, value in fields.items():
             setattr(actual, name, value)
         actual.full_clean(exclude=["kpi", "period", "version"], validate_unique=False)
@@ -94,6 +79,29 @@ def save_actual(
             # Another save created the figure between our read and our insert.
             raise StaleEdit(Actual.objects.get(kpi=kpi, period=period)) from None
         calculated.recalculate(kpi_ids=[kpi.pk], periods=[period], user=user)
+    return actual
+
+
+def _stored_for_change(kpi: Kpi, period: datetime.date, user, expected_version) -> Actual:
+    """The figure as stored, locked for the change (a new one if none), or a refusal:
+    StaleEdit when it moved since the user saw it, SignedOff when its owner may not change it.
+    """
+    actual = Actual.objects.select_for_update().filter(kpi=kpi, period=period).first()
+    if actual is None:
+        if expected_version:
+            raise StaleEdit(Actual(kpi=kpi, period=period, version=0))
+        return Actual(kpi=kpi, period=period)
+    if actual.version != expected_version:
+        raise StaleEdit(actual)
+    if (
+        settings.SIGN_OFF_REQUIRED
+        and actual.state == Actual.State.SIGNED_OFF
+        and not roles.edits_everything(user)
+    ):
+        raise SignedOff(
+            f"{kpi.code} for {kpi.period_label(period)} is signed off. Ask its approver "
+            "to return it to you if it needs to change."
+        )
     return actual
 
 
