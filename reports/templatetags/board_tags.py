@@ -1,9 +1,10 @@
 from django import template
+from django.http import QueryDict
 from django.utils.html import json_script
 from django.utils.safestring import SafeString, mark_safe
 
 from metrics import display
-from reports import board
+from reports import board, paging
 
 register = template.Library()
 
@@ -54,3 +55,15 @@ def kpi_stamp(shown, pk: int) -> str:
 def area_stamp(shown, pk: int) -> str:
     """An area's part of a {% cache %} key: {{ panel_stamps|area_stamp:area.pk }}."""
     return shown.area(pk)
+
+
+@register.inclusion_tag("reports/includes/pagination.html", takes_context=True)
+def pagination(context, page, label: str, param: str = "page", anchor: str = "") -> dict:
+    """GOV.UK pagination for a ``reports.paging`` page: {% pagination page "KPIs" %}.
+
+    Each link keeps the request's query string with only ``param`` changed, and
+    goes to ``anchor`` (an id on the page) if one is given.
+    """
+    request = context.get("request")
+    query = request.GET if request is not None else QueryDict()
+    return {**paging.links(page, query, param=param, anchor=anchor), "label": label}
