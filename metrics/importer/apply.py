@@ -164,10 +164,7 @@ def _write_actuals(changes: list[Change], codes: dict, *, user, reason: str) -> 
                 updated,
                 codes,
                 constant=_constant_values(user_id=user_id, now=now),
-                history=lambda kind: (
-                    _history_values(kind, **history),
-                    _history_insert(kind, **history),
-                ),
+                history=lambda kind: _history_insert(kind, **history),
             )
             return
         if created:
