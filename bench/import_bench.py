@@ -231,7 +231,7 @@ def report(vendor: str, times: dict[str, list[float]], parts: dict[str, float], 
         ("  of which checking and reading", parts["reading"], ""),
         ("  of which planning (the preview)", parts["planning"], ""),
         ("  of which writing rows and history", parts["writing"], ""),
-        ("  of which committing (FK checks)", parts["committing"], ""),
+        ("  of which the commit (PG: FK checks)", parts["committing"], ""),
         ("re-import with nothing to change", parts["unchanged"], ""),
     ]
     for label, seconds, note in rows:

@@ -13,9 +13,10 @@ apply.py's INSERT signs it off (``constant_values``).
 """
 
 import datetime
-import io
 from collections import defaultdict
+from collections.abc import Iterator
 from contextlib import nullcontext
+from itertools import islice
 
 from django.db import connection
 
@@ -79,15 +80,8 @@ def _copy_created(cursor, created: list[Change], codes: dict, *, constant, histo
     for given, group in groups.items():
         varying = ["id", "kpi_id", "period", *given]
         fixed = [name for name in constant if name not in varying]
-        tail = "".join("\t" + copy_text(constant[name]) for name in fixed)
-        lines = []
-        for pk, change in group:
-            period = change.refs["period"]
-            month = months.get(period) or months.setdefault(period, period.isoformat())
-            values = [copy_text(change.values[name]) for name in given]
-            line = "\t".join([str(pk), str(codes[change.refs["kpi"]]), month, *values])
-            lines.append(f"{line}{tail}\n")
-        _copy(cursor, table, [*varying, *fixed], lines)
+        tail = "".join("\t" + copy_text(constant[name]) for name in fixed) + "\n"
+        _copy(cursor, table, [*varying, *fixed], _created_lines(group, given, codes, tail, months))
     head, params = history
     # One range when the ids run without a gap, as one call of the sequence's usually do.
     first, last = min(ids), max(ids)
@@ -95,6 +89,15 @@ def _copy_created(cursor, created: list[Change], codes: dict, *, constant, histo
         cursor.execute(f"{head}id BETWEEN %s AND %s", [*params, first, last])
     else:
         cursor.execute(f"{head}id = ANY(%s)", [*params, ids])
+
+
+def _created_lines(group, given: tuple, codes: dict, tail: str, months: dict) -> Iterator[str]:
+    """A new figure's line: its id, KPI, month and given fields, then the constant tail."""
+    for pk, change in group:
+        period = change.refs["period"]
+        month = months.get(period) or months.setdefault(period, period.isoformat())
+        values = [copy_text(change.values[name]) for name in given]
+        yield "\t".join([str(pk), str(codes[change.refs["kpi"]]), month, *values]) + tail
 
 
 def _copy_updated(cursor, updated: list[Change], *, constant, history) -> None:
@@ -133,9 +136,24 @@ def _copy(cursor, table: str, columns: list[str], lines) -> None:
     """COPY these text lines into the table's columns, logged like any query when DEBUG is on."""
     quote = connection.ops.quote_name
     sql = f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
-    # Bytes: a StringIO of this size would hold four bytes a character.
-    buffer = io.BytesIO("".join(lines).encode())
     debug = getattr(cursor, "debug_sql", None)
     # Errors raised as Django's own (IntegrityError...), as from any other statement.
     with connection.wrap_database_errors, debug(sql) if debug else nullcontext():
-        cursor.cursor.copy_expert(sql, buffer)
+        cursor.cursor.copy_expert(sql, _Stream(lines))
+
+
+class _Stream:
+    """Lines for COPY, formatted a chunk at a time as psycopg2 reads them.
+
+    The server writes one chunk while the next is formatted here, and the
+    whole text is never held in memory at once.
+    """
+
+    LINES_PER_CHUNK = 2000
+
+    def __init__(self, lines):
+        self.lines = iter(lines)
+
+    def read(self, size: int = -1) -> bytes:
+        # Any length will do: psycopg2 sends what it is given, and stops at b"".
+        return "".join(islice(self.lines, self.LINES_PER_CHUNK)).encode()
