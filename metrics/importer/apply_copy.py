@@ -65,14 +65,7 @@ def copy_actuals(cursor, created, updated, codes, *, constant: dict, history) ->
 def _copy_created(cursor, created: list[Change], codes: dict, *, constant, history) -> None:
     """COPY the new rows, with ids from the table's sequence, then copy them into history."""
     table = Actual._meta.db_table
-    # The sequence is named once: pg_get_serial_sequence is not folded into a
-    # constant, so calling it per row would look it up a hundred thousand times.
-    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
-    sequence = cursor.fetchone()[0]
-    cursor.execute(
-        "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, len(created)]
-    )
-    ids = [record[0] for record in cursor.fetchall()]
+    ids = _new_ids(cursor, len(created))
     groups: dict[tuple, list[tuple[int, Change]]] = defaultdict(list)
     for pk, change in zip(ids, created, strict=True):
         groups[tuple(change.values)].append((pk, change))
@@ -89,6 +82,16 @@ def _copy_created(cursor, created: list[Change], codes: dict, *, constant, histo
         cursor.execute(f"{head}id BETWEEN %s AND %s", [*params, first, last])
     else:
         cursor.execute(f"{head}id = ANY(%s)", [*params, ids])
+
+
+def _new_ids(cursor, count: int) -> list[int]:
+    """Ids for new figures from the table's own sequence, as its default would give them."""
+    # The sequence is named once: pg_get_serial_sequence is not folded into a
+    # constant, so calling it per row would look it up a hundred thousand times.
+    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [Actual._meta.db_table])
+    sequence = cursor.fetchone()[0]
+    cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count])
+    return [record[0] for record in cursor.fetchall()]
 
 
 def _created_lines(group, given: tuple, codes: dict, tail: str, months: dict) -> Iterator[str]:

@@ -120,3 +120,17 @@ def test_copy_leaves_nothing_half_written_when_the_database_refuses_a_row(
         importer.apply_plan(plan)
     assert list(Actual.objects.values_list("value", flat=True)) == [D(60)]
     assert Actual.history.filter(value__in=[75, 76]).count() == 0
+
+
+def test_copy_writes_history_for_new_figures_whose_ids_have_gaps(mixed, monkeypatch):
+    # Another session taking ids from the sequence at the same moment leaves gaps.
+    taken, given = apply_copy._new_ids, []
+
+    def with_gaps(cursor, count):
+        given.extend(taken(cursor, count * 2)[::2])
+        return given
+
+    monkeypatch.setattr(apply_copy, "_new_ids", with_gaps)
+    copied = imported(mixed, monkeypatch, copy=True)
+    assert len(given) == 3 and max(given) - min(given) == 4
+    assert copied == imported(mixed, monkeypatch, copy=False)
