@@ -2,14 +2,16 @@
 
 apply.py calls ``copy_actuals`` on PostgreSQL (with psycopg2) in place of its
 batched INSERT ... SELECT. New figures take their ids from the table's own
-sequence, so one COPY writes the rows, formatting per row only the columns
-that differ between rows, the rest once; their history rows are then copied
-from the rows just written by one INSERT ... SELECT on the server, which costs
-less than parsing the same text a second time. Changed figures are copied into a temporary table and
-written with one UPDATE ... FROM that moves each version on and refuses the
-whole import (StaleImport) if any version moved since planning; their history
-is then copied from the rows as they stand. Every row is signed off as
-apply.py's INSERT signs it off (``constant_values``).
+sequence. Only the columns that differ between rows (id, KPI, month and the
+fields the sheet gave) are formatted per row and copied into a temporary
+table; one INSERT ... SELECT then writes them with every other column bound
+once, and a second copies the rows just written into history, both on the
+server, which costs less than parsing every column of every row as text.
+Changed figures are copied into a temporary table and written with one
+UPDATE ... FROM that moves each version on and refuses the whole import
+(StaleImport) if any version moved since planning; their history is then
+copied from the rows as they stand. Every row is signed off as apply.py's
+INSERT signs it off (``constant_values``).
 """
 
 import datetime
@@ -27,6 +29,7 @@ from metrics.models import Actual
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 NULL = "\\N"
 UPDATES = "import_updated_actuals"
+CREATED = "import_new_actuals"
 
 
 def available() -> bool:
@@ -63,8 +66,8 @@ def copy_actuals(cursor, created, updated, codes, *, constant: dict, history) ->
 
 
 def _copy_created(cursor, created: list[Change], codes: dict, *, constant, history) -> None:
-    """COPY the new rows, with ids from the table's sequence, then copy them into history."""
-    table = Actual._meta.db_table
+    """Write the new rows, with ids from the table's sequence, then copy them into history."""
+    quote = connection.ops.quote_name
     ids = _new_ids(cursor, len(created))
     groups: dict[tuple, list[tuple[int, Change]]] = defaultdict(list)
     for pk, change in zip(ids, created, strict=True):
@@ -73,8 +76,15 @@ def _copy_created(cursor, created: list[Change], codes: dict, *, constant, histo
     for given, group in groups.items():
         varying = ["id", "kpi_id", "period", *given]
         fixed = [name for name in constant if name not in varying]
-        tail = "".join("\t" + copy_text(constant[name]) for name in fixed) + "\n"
-        _copy(cursor, table, [*varying, *fixed], _created_lines(group, given, codes, tail, months))
+        _staging(cursor, CREATED, varying)
+        _copy(cursor, CREATED, varying, _created_lines(group, given, codes, months))
+        cursor.execute(
+            f"INSERT INTO {quote(Actual._meta.db_table)} "
+            f"({', '.join(quote(name) for name in [*varying, *fixed])}) "
+            f"SELECT {', '.join([*map(quote, varying), *['%s'] * len(fixed)])} FROM {CREATED}",
+            [constant[name] for name in fixed],
+        )
+        cursor.execute(f"DROP TABLE {CREATED}")
     head, params = history
     # One range when the ids run without a gap, as one call of the sequence's usually do.
     first, last = min(ids), max(ids)
@@ -94,13 +104,13 @@ def _new_ids(cursor, count: int) -> list[int]:
     return [record[0] for record in cursor.fetchall()]
 
 
-def _created_lines(group, given: tuple, codes: dict, tail: str, months: dict) -> Iterator[str]:
-    """A new figure's line: its id, KPI, month and given fields, then the constant tail."""
+def _created_lines(group, given: tuple, codes: dict, months: dict) -> Iterator[str]:
+    """A new figure's line: its id, KPI, month and the fields the sheet gave."""
     for pk, change in group:
         period = change.refs["period"]
         month = months.get(period) or months.setdefault(period, period.isoformat())
         values = [copy_text(change.values[name]) for name in given]
-        yield "\t".join([str(pk), str(codes[change.refs["kpi"]]), month, *values]) + tail
+        yield "\t".join([str(pk), str(codes[change.refs["kpi"]]), month, *values]) + "\n"
 
 
 def _copy_updated(cursor, updated: list[Change], *, constant, history) -> None:
@@ -108,11 +118,7 @@ def _copy_updated(cursor, updated: list[Change], *, constant, history) -> None:
     quote = connection.ops.quote_name
     table = quote(Actual._meta.db_table)
     fields = list(ACTUAL_FIELDS)
-    cursor.execute(f"DROP TABLE IF EXISTS {UPDATES}")
-    cursor.execute(
-        f"CREATE TEMPORARY TABLE {UPDATES} ON COMMIT DROP AS "
-        f"SELECT id, version, {', '.join(quote(f) for f in fields)} FROM {table} WITH NO DATA"
-    )
+    _staging(cursor, UPDATES, ["id", "version", *fields])
     rows = (
         "\t".join([str(c.pk), str(c.version), *(copy_text(c.values[f]) for f in fields)]) + "\n"
         for c in updated
@@ -133,6 +139,16 @@ def _copy_updated(cursor, updated: list[Change], *, constant, history) -> None:
     head, params = history
     cursor.execute(f"{head}id IN (SELECT id FROM {UPDATES})", params)
     cursor.execute(f"DROP TABLE {UPDATES}")
+
+
+def _staging(cursor, name: str, columns: list[str]) -> None:
+    """A temporary table of these columns of the actuals table, as they are typed there."""
+    quote = connection.ops.quote_name
+    cursor.execute(f"DROP TABLE IF EXISTS {name}")
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {name} ON COMMIT DROP AS SELECT "
+        f"{', '.join(map(quote, columns))} FROM {quote(Actual._meta.db_table)} WITH NO DATA"
+    )
 
 
 def _copy(cursor, table: str, columns: list[str], lines) -> None:
