@@ -9,7 +9,7 @@ import functools
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
 
 from metrics import periods, stamps
-from metrics.models import Kpi
+from metrics.models import Actual, Benchmark, Kpi, Target
 from metrics.summary import actions_judged_on, kpi_row, summarise_plan
 from priorities.models import Plan, PriorityArea
 from reports import board, board_actions, charts, history, pack, pack_page
@@ -194,12 +194,47 @@ def board_pack(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def kpi_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """A KPI: what it measures, its rules in words, its chart, every figure and its history."""
-    kpis = Kpi.objects.with_history().select_related("formula__first", "formula__second")
-    kpi = get_object_or_404(kpis, pk=pk)
+    """A KPI: what it measures, its rules in words, its chart, every figure and its history.
+
+    Cached like the other board pages, keyed by the stamps of the KPI, the KPIs
+    it is worked out from and the areas it evidences (``stamps.for_kpi``).
+    """
+    heading = get_object_or_404(
+        Kpi.objects.only("pk", "code", "title").annotate(
+            has_charts=Exists(Actual.objects.filter(kpi=OuterRef("pk")))
+            | Exists(Target.objects.filter(kpi=OuterRef("pk")))
+            | Exists(Benchmark.objects.filter(kpi=OuterRef("pk")))
+        ),
+        pk=pk,
+    )
     today = timezone.localdate()
+    return render(
+        request,
+        "reports/kpi.html",
+        {
+            "heading": heading,
+            # Whenever the KPI has anything to chart: a page served from the
+            # cache does not know its chart, and the file is cached.
+            "has_charts": heading.has_charts,
+            "plotly_js": charts.PLOTLY_JS,
+            **_lazy(functools.partial(_kpi_page, pk, today, request.GET.get("period")), *KPI_PAGE),
+            **_cache_key_parts(request, today, stamps.for_kpi(pk)),
+        },
+    )
+
+
+# What _kpi_page works out, which a cached KPI page does without.
+KPI_PAGE = (
+    "kpi", "period", "notice", "row", "panel", "series", "series_provisional", "commentary",
+    "areas", "plan", "polarity", "tolerance", "changes", "change_count", "definition_changes",
+)  # fmt: skip
+
+
+def _kpi_page(pk: int, today, raw_period: str | None = None) -> dict:
+    kpis = Kpi.objects.with_history().select_related("formula__first", "formula__second")
+    kpi = kpis.get(pk=pk)
     reported = [actual.period for actual in kpi.recent_actuals]
-    choice = board.choose_period(request.GET.get("period"), reported, today=today)
+    choice = board.choose_period(raw_period, reported, today=today)
     period = choice.period
     row = kpi_row(kpi, period, today=today)
 
@@ -208,26 +243,20 @@ def kpi_detail(request: HttpRequest, pk: int) -> HttpResponse:
     panel = board.KpiPanel(row, board.chart_for(kpi, row, until=period, actions=marks))
     changes, change_count = history.kpi_changes(kpi)
     series = board.kpi_series(kpi, row.period, today=today)
-    return render(
-        request,
-        "reports/kpi.html",
-        {
-            "kpi": kpi,
-            "period": period,
-            "notice": choice.notice,
-            "row": row,
-            "panel": panel,
-            "series": series,
-            "series_provisional": any(item.provisional for item in series),
-            "commentary": board.commentary(kpi, row.period),
-            "areas": areas,
-            "plan": areas[0].plan if areas else None,
-            "polarity": board.polarity_in_words(kpi),
-            "tolerance": board.tolerance_in_words(kpi),
-            "changes": changes,
-            "change_count": change_count,
-            "definition_changes": list(kpi.definition_changes.all()),
-            "has_charts": panel.chart.has_data,
-            "plotly_js": charts.PLOTLY_JS,
-        },
-    )
+    return {
+        "kpi": kpi,
+        "period": period,
+        "notice": choice.notice,
+        "row": row,
+        "panel": panel,
+        "series": series,
+        "series_provisional": any(item.provisional for item in series),
+        "commentary": board.commentary(kpi, row.period),
+        "areas": areas,
+        "plan": areas[0].plan if areas else None,
+        "polarity": board.polarity_in_words(kpi),
+        "tolerance": board.tolerance_in_words(kpi),
+        "changes": changes,
+        "change_count": change_count,
+        "definition_changes": list(kpi.definition_changes.all()),
+    }

@@ -20,10 +20,11 @@ REQUEST = 5
 # action counts, months, the stamp, whether it has KPIs, actions, KPI history
 # (six, definition changes among them) and the actions linked to each KPI for
 # an area; the KPI history (six), the actions its chart marks and three change
-# histories for a KPI.
+# histories for a KPI, which cold also reads its heading (whether it has
+# anything to chart) and its stamps (the data stamp, then its own).
 OVERVIEW_QUERIES = REQUEST + 9
 AREA_QUERIES = REQUEST + 12
-KPI_QUERIES = REQUEST + 10
+KPI_QUERIES = REQUEST + 11
 # Plans, months, areas with their action counts, the plan's KPI history
 # (six), the actions linked to each KPI, and the plan's actions; and, as every
 # cached page, the stamps of what it shows (metrics.stamps: two queries).
