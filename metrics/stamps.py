@@ -19,7 +19,9 @@ reuses the grouped answer cached under it until anything is written.
 """
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.core.cache import cache
 from django.db import connection
@@ -131,13 +133,40 @@ def _cached(name: str, kpis: QuerySet, areas: QuerySet) -> Stamps:
     return stamps
 
 
-def for_plan(plan_pk: int) -> Stamps:
-    """Stamps of every KPI and area of a plan: the overview, its areas and its pack."""
+def _plan_name(plan: int | QuerySet) -> str:
+    if isinstance(plan, QuerySet):
+        return "plan-of-" + digest(*plan.query.sql_with_params())
+    return f"plan{plan}"
+
+
+def for_plan(plan: int | QuerySet) -> Stamps:
+    """Stamps of every KPI and area of a plan: the overview, its areas and its pack.
+
+    ``plan`` is the plan's id, or a subquery giving it (as a page that has not
+    read the plan yet has).
+    """
     return _cached(
-        f"plan{plan_pk}",
-        Kpi.objects.filter(areas__plan=plan_pk),
-        PriorityArea.objects.filter(plan=plan_pk),
+        _plan_name(plan),
+        Kpi.objects.filter(areas__plan=plan),
+        PriorityArea.objects.filter(plan=plan),
     )
+
+
+T = TypeVar("T")
+
+
+def about_plan(what: str, plan: int | QuerySet, compute: Callable[[], T]) -> T:
+    """``compute()``'s answer about a plan, cached until the plan's stamp moves.
+
+    A write to the plan's KPIs or areas shows at once; a write to another plan
+    leaves the answer cached. ``compute`` must not return None.
+    """
+    key = f"{what}:{_plan_name(plan)}:{for_plan(plan).key}"
+    answer = cache.get(key)
+    if answer is None:
+        answer = compute()
+        cache.set(key, answer, 24 * 60 * 60)
+    return answer
 
 
 def for_area(area_pk: int) -> Stamps:
