@@ -66,3 +66,45 @@ def build(kpis: int, months: int) -> dict:
             "pack": f"/pack/?plan={plan.pk}",
         },
     }
+
+
+def add_head_of_service(kpi, username: str, password: str):
+    """A head of service whose post owns ``kpi``, to save its figures through the entry page."""
+    from django.contrib.auth import get_user_model
+
+    from priorities import roles
+    from priorities.models import Officer
+
+    user = get_user_model().objects.create_user(username, password=password)
+    user.groups.add(roles.ensure_groups()[roles.HEAD_OF_SERVICE])
+    kpi.owner = Officer.objects.create(role_title=f"Head of service ({username})", user=user)
+    kpi.save()
+    return user
+
+
+def throwaway_postgresql(url: str, name: str) -> tuple[str, object] | None:
+    """A new database ``name`` on the PostgreSQL server ``url`` points at, and a function
+    dropping it; None when ``url`` is not a PostgreSQL server's."""
+    import dj_database_url
+
+    config = dj_database_url.parse(url) if url else {}
+    if config.get("ENGINE") != "django.db.backends.postgresql":
+        return None
+    import psycopg2
+
+    def run(statement: str) -> None:
+        admin = psycopg2.connect(
+            dbname="postgres",
+            user=config["USER"],
+            password=config["PASSWORD"],
+            host=config["HOST"],
+            port=config["PORT"] or 5432,
+        )
+        admin.autocommit = True
+        with admin.cursor() as cursor:
+            cursor.execute(statement)
+        admin.close()
+
+    run(f'CREATE DATABASE "{name}"')
+    base = url.rsplit("?", 1)[0].rsplit("/", 1)[0]
+    return f"{base}/{name}", lambda: run(f'DROP DATABASE IF EXISTS "{name}"')
