@@ -85,26 +85,18 @@ def add_head_of_service(kpi, username: str, password: str):
 def throwaway_postgresql(url: str, name: str) -> tuple[str, object] | None:
     """A new database ``name`` on the PostgreSQL server ``url`` points at, and a function
     dropping it; None when ``url`` is not a PostgreSQL server's."""
-    import dj_database_url
-
-    config = dj_database_url.parse(url) if url else {}
-    if config.get("ENGINE") != "django.db.backends.postgresql":
+    if not url.startswith(("postgres://", "postgresql://")):
         return None
+    from contextlib import closing
+
     import psycopg2
 
+    server = url.rsplit("?", 1)[0].rsplit("/", 1)[0]
+
     def run(statement: str) -> None:
-        admin = psycopg2.connect(
-            dbname="postgres",
-            user=config["USER"],
-            password=config["PASSWORD"],
-            host=config["HOST"],
-            port=config["PORT"] or 5432,
-        )
-        admin.autocommit = True
-        with admin.cursor() as cursor:
-            cursor.execute(statement)
-        admin.close()
+        with closing(psycopg2.connect(f"{server}/postgres")) as admin:
+            admin.autocommit = True
+            admin.cursor().execute(statement)
 
     run(f'CREATE DATABASE "{name}"')
-    base = url.rsplit("?", 1)[0].rsplit("/", 1)[0]
-    return f"{base}/{name}", lambda: run(f'DROP DATABASE IF EXISTS "{name}"')
+    return f"{server}/{name}", lambda: run(f'DROP DATABASE IF EXISTS "{name}"')

@@ -23,6 +23,7 @@ Run with `make bench`.
 import http.client
 import os
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -64,7 +65,7 @@ def database() -> tuple[str, object]:
     if made:
         return made
     workdir = Path(tempfile.mkdtemp(prefix="dudley-bench-"))
-    return f"sqlite:///{workdir / 'bench.sqlite3'}", lambda: None
+    return f"sqlite:///{workdir / 'bench.sqlite3'}", lambda: shutil.rmtree(workdir)
 
 
 def redis_cache() -> str:
@@ -311,10 +312,12 @@ def report(name: str, pages: Tally, healthz: Tally, saves: Tally, seconds: float
             f"  saves: {made} made, {saves.errors} refused or failed (open the form and save: "
             f"p50 {p50:.0f} ms, max {max(saves.latencies):.0f} ms)"
         )
+    # Bimodal: one in three or so waits in gunicorn's queue behind the board
+    # pages, the rest are served at once; both figures are printed.
     p50 = statistics.median(healthz.latencies)
     print(
-        f"  reference, /healthz under the same load: p50 {p50:.0f} ms "
-        f"({len(healthz.latencies)} requests, {healthz.errors} errors)"
+        f"  reference, /healthz under the same load: p50 {p50:.0f} ms, p95 {healthz.p(0.95):.0f} ms"
+        f" ({len(healthz.latencies)} requests, {healthz.errors} errors)"
     )
     met = pages.p(0.95) < GOAL_P95_MS and errors == 0
     print(f"  goal (p95 < {GOAL_P95_MS} ms, no errors): {'met' if met else 'NOT met'}")
@@ -350,7 +353,8 @@ def page_weight(browser: Browser, paths: list[str]) -> bool:
     for asset, (size, encoding, cache) in sorted(assets.items()):
         if "plotly" in asset or "/css/app" in asset:
             print(f"{asset}: {size / 1024:.0f} KB ({encoding}); Cache-Control: {cache}")
-            met &= "immutable" in cache and "max-age=31536000" in cache
+            max_age = re.search(r"max-age=(\d+)", cache)
+            met &= "immutable" in cache and bool(max_age) and int(max_age[1]) >= 365 * 24 * 3600
     print(f"goal (own bytes <= {GOAL_PAGE_KB} KB a page, static a year, immutable): "
           f"{'met' if met else 'NOT met'}")  # fmt: skip
     return met
@@ -379,7 +383,7 @@ def main() -> int:
         readers = [Browser(port).sign_in(*BOARD) for _ in range(CLIENTS)]
         head = Browser(port).sign_in(*HEAD)
         alone = Tally()
-        reference(port, time.monotonic() + 1, alone)
+        reference(port, time.monotonic() + 2, alone)
         print(f"reference, /healthz alone: p50 {statistics.median(alone.latencies):.1f} ms")
         met = True
         for name, saving in (("read-only", None), ("submission rush", head)):
