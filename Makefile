@@ -67,7 +67,10 @@ css:
 # Workbook import speed and memory: 1,000 KPIs x 100 months, in a throwaway
 # SQLite database under /tmp (never the dev database), and with DATABASE_URL set into a
 # throwaway database on that PostgreSQL server; each board page cold (cache
-# off) at 200 and 2,000 KPIs, with its size and weight; board pages under load;
+# off) at 200 and 2,000 KPIs, with its size and weight; board pages under load,
+# read-only and in the submission rush (a figure saved every second), on that
+# PostgreSQL server and with REDIS_URL's Redis (its database 14) when they are
+# set, with each page's weight as served;
 # the 2021 plan's PDF board pack (goal: under 20 s). See README.
 # Prints figures for every goal and exits non-zero if any is missed.
 bench: install

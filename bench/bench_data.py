@@ -66,3 +66,37 @@ def build(kpis: int, months: int) -> dict:
             "pack": f"/pack/?plan={plan.pk}",
         },
     }
+
+
+def add_head_of_service(kpi, username: str, password: str):
+    """A head of service whose post owns ``kpi``, to save its figures through the entry page."""
+    from django.contrib.auth import get_user_model
+
+    from priorities import roles
+    from priorities.models import Officer
+
+    user = get_user_model().objects.create_user(username, password=password)
+    user.groups.add(roles.ensure_groups()[roles.HEAD_OF_SERVICE])
+    kpi.owner = Officer.objects.create(role_title=f"Head of service ({username})", user=user)
+    kpi.save()
+    return user
+
+
+def throwaway_postgresql(url: str, name: str) -> tuple[str, object] | None:
+    """A new database ``name`` on the PostgreSQL server ``url`` points at, and a function
+    dropping it; None when ``url`` is not a PostgreSQL server's."""
+    if not url.startswith(("postgres://", "postgresql://")):
+        return None
+    from contextlib import closing
+
+    import psycopg2
+
+    server = url.rsplit("?", 1)[0].rsplit("/", 1)[0]
+
+    def run(statement: str) -> None:
+        with closing(psycopg2.connect(f"{server}/postgres")) as admin:
+            admin.autocommit = True
+            admin.cursor().execute(statement)
+
+    run(f'CREATE DATABASE "{name}"')
+    return f"{server}/{name}", lambda: run(f'DROP DATABASE IF EXISTS "{name}"')

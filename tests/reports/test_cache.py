@@ -9,6 +9,8 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from metrics import services, stamps
@@ -116,3 +118,39 @@ def test_a_kpi_stamp_moves_with_each_kind_of_write():
     assert after.kpi(kpi.pk) != before.kpi(kpi.pk)
     assert after.kpi(other.pk) == before.kpi(other.pk)
     assert after.area(area.pk) == before.area(area.pk)
+
+
+def _distinct_queries(client, url: str) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return [q["sql"] for q in queries if "DISTINCT" in q["sql"] and '"period"' in q["sql"]]
+
+
+def test_a_warm_page_does_not_read_the_plans_months_again(board_client):
+    plan, area, (first, _second) = _plan_with_two_kpis("CSIP")
+    for name, url in _pages(plan, area, first).items():
+        if name == "kpi":  # the KPI page shows its own months, not the plan's
+            continue
+        assert _distinct_queries(board_client, url), name  # cold: the months are read
+        assert _distinct_queries(board_client, url) == [], name
+
+
+def test_a_new_months_figure_shows_in_the_month_selector_at_once(board_client):
+    plan, area, (first, _second) = _plan_with_two_kpis("CSIP")
+    december = '>Dec<span class="govuk-visually-hidden"> 2021</span>'  # in bold, with figures
+    overview = reverse("home") + f"?plan={plan.pk}"
+    area_page = reverse("area-detail", args=[area.pk])  # no selector: the latest month
+    assert december not in board_client.get(overview).content.decode()
+    assert "November 2021" in board_client.get(area_page).content.decode()
+
+    services.save_actual(
+        kpi=first,
+        period=NOV.replace(month=12),
+        user=UserFactory(),
+        expected_version=None,
+        value=Decimal("5"),
+    )
+
+    page = board_client.get(overview).content.decode()
+    assert december in page and "December 2021" in page
+    assert "December 2021" in board_client.get(area_page).content.decode()

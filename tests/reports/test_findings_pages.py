@@ -378,6 +378,10 @@ REGISTER_QUERIES = REQUEST + 7
 # The months, the finding, its dated statuses, its actions as they stood and its
 # KPIs with their whole history (five).
 DETAIL_QUERIES = REQUEST + 10
+# The months are cached under the plan's stamps (metrics.stamps): reading
+# them cold costs the data stamp and the plan's stamps besides.
+REGISTER_QUERIES += 2
+DETAIL_QUERIES += 2
 
 
 def _build_register(count: int) -> Finding:
