@@ -77,26 +77,20 @@ class ChartTable:
         return mark_safe("".join(_row_html(row, notes, provisional) for row in self.rows))
 
 
-_NUMERIC = "govuk-table__cell govuk-table__cell--numeric"
-
-
 def _row_html(row: TableRow, notes: bool, provisional: bool) -> str:
+    """A body row with no class on each cell: ``.app-chart-table`` styles them (reports.css)
+    as GOV.UK's table cells, so a long history stays light on a page of charts."""
     cells = [
-        format_html(
-            '<td class="{}" data-series="actual">{}</td>', _NUMERIC, row.actual or "No figure"
-        ),
-        format_html('<td class="{}">{}</td>', _NUMERIC, row.target or "None set"),
-        format_html_join(
-            "", '<td class="{}">{}</td>', ((_NUMERIC, v or "\N{EN DASH}") for v in row.benchmarks)
-        ),
+        format_html('<td data-series="actual">{}</td>', row.actual or "No figure"),
+        format_html("<td>{}</td>", row.target or "None set"),
+        format_html_join("", "<td>{}</td>", ((v or "\N{EN DASH}",) for v in row.benchmarks)),
     ]
     if notes:
-        cells.append(format_html('<td class="govuk-table__cell govuk-body-s">{}</td>', row.note))
+        cells.append(format_html('<td class="app-chart-table__note">{}</td>', row.note))
     if provisional:
-        cells.append(format_html('<td class="govuk-table__cell">{}</td>', row.sign_off))
+        cells.append(format_html('<td class="app-chart-table__text">{}</td>', row.sign_off))
     return format_html(
-        '<tr class="govuk-table__row" data-period="{}">'
-        '<th scope="row" class="govuk-table__header">{}</th>{}</tr>',
+        '<tr data-period="{}"><th scope="row">{}</th>{}</tr>',
         row.period.isoformat(),
         row.label,
         mark_safe("".join(cells)),
