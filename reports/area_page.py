@@ -23,8 +23,9 @@ from reports.tables import ActionTable
 
 # KPI panels (chart, data table and commentary) on one page.
 PANELS_PER_PAGE = 10
-# Rows of an area's KPI table on one page: a few hundred KPIs would outgrow a page.
-ROWS_PER_PAGE = 100
+# Rows of a long table on one page (an area's KPIs, the pack's provisional figures):
+# a few hundred would outgrow a page next to ten charts.
+ROWS_PER_PAGE = 50
 # The area page's query parameters for its page of panels and its page of the table.
 PARAM = "charts"
 TABLE_PARAM = "kpis"

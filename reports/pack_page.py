@@ -48,6 +48,7 @@ CONTENT = (
     "sign_off_required",
     "front",
     "pack_page",
+    "provisional_page",
 )
 
 
@@ -75,6 +76,7 @@ def context(pack: Pack) -> dict:
         "sign_off_required": pack.sign_off_required,
         "front": True,
         "pack_page": None,
+        "provisional_page": None,
         "has_charts": pack.has_charts,
         "plotly_js": charts.PLOTLY_JS,
     }

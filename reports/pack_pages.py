@@ -98,20 +98,26 @@ def context(request: HttpRequest, plan: Plan, period: datetime.date, *, today) -
         "plan_line": None,
         "contents": [],
         "provisional": [],
+        "provisional_page": None,
     }
     if page.number == 1:
-        return {**shared, **_front(plan, period, today, starts)}
+        return {**shared, **_front(request, plan, period, today, starts)}
     slots = page.object_list[0]
     return {**shared, **_sections(slots, plan, period, today)}
 
 
-def _front(plan: Plan, period: datetime.date, today, starts: dict[int, str]) -> dict:
+def _front(request, plan: Plan, period: datetime.date, today, starts: dict[int, str]) -> dict:
+    """The first page: the plan's status, the contents and the figures not yet signed off."""
     summary = summarise_plan(plan, period, today=today)
+    provisional = [row for row in summary.rows if row.provisional]
     return {
         "rollup": summary.rollup,
         "plan_line": board.AreaLine(None, summary.rollup),
         "contents": [(board.AreaLine(s.area, s.rollup), starts[s.area.pk]) for s in summary.areas],
-        "provisional": [row for row in summary.rows if row.provisional],
+        "provisional": provisional,
+        "provisional_page": paging.page_of(
+            provisional, request, per_page=area_page.ROWS_PER_PAGE, param="signoff"
+        ),
         "sections": [],
     }
 

@@ -19,3 +19,23 @@ def whole_pack(client, **query) -> str:
         if not re.search(r'<a[^>]*rel="next"', pages[-1]):
             return "\n".join(pages)
         number += 1
+
+
+def area_pages(client, area_pk: int, **query) -> list[str]:
+    """Every page of an area's charts (``?charts=``), in order."""
+    pages, number = [], 1
+    while True:
+        response = client.get(reverse("area-detail", args=[area_pk]), {**query, "charts": number})
+        assert response.status_code == 200
+        pages.append(response.content.decode())
+        if not re.search(r'<a[^>]*rel="next"[^>]*>\s*<span[^>]*>Next', pages[-1]):
+            return pages
+        number += 1
+
+
+def panel_page(client, area_pk: int, kpi_pk: int, **query) -> str:
+    """The area page holding a KPI's panel, reached by its link in the area's table."""
+    url = reverse("area-detail", args=[area_pk])
+    first = client.get(url, query).content.decode().replace("&amp;", "&")
+    href = re.search(rf'href="(\?[^"#]*)#kpi-{kpi_pk}-chart-section"', first)[1]
+    return client.get(url + href).content.decode()

@@ -115,3 +115,14 @@ def test_the_whole_pack_for_the_pdf_still_has_every_area_and_chart(plan):
     assert 'id="contents"' in html and "govuk-pagination" not in html
     # Its contents and table link within the one page.
     assert f'href="#area-{_areas(plan)[1].pk}"' in html
+
+
+def test_a_long_sign_off_list_comes_a_page_at_a_time(board_client, plan, monkeypatch):
+    monkeypatch.setattr(pack_pages.area_page, "ROWS_PER_PAGE", 10)
+    page = get_page(board_client, 1, plan=plan.pk, period="2021-11")
+    listed = element(page, "provisional")
+    assert "15 figures in this pack are provisional" in text(listed)
+    assert listed.count('id="provisional-kpi-') == 10
+    assert "Provisional figures 1 to 10 of 15" in text(listed)
+    page = get_page(board_client, 1, plan=plan.pk, period="2021-11", signoff=2)
+    assert element(page, "provisional").count('id="provisional-kpi-') == 5
