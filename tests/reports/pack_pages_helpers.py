@@ -4,6 +4,8 @@ import re
 
 from django.urls import reverse
 
+from tests.reports.helpers import text
+
 
 def pack_page(client, page: int = 1, **query) -> str:
     response = client.get(reverse("board-pack"), {**query, "page": page})
@@ -39,3 +41,9 @@ def panel_page(client, area_pk: int, kpi_pk: int, **query) -> str:
     first = client.get(url, query).content.decode().replace("&amp;", "&")
     href = re.search(rf'href="(\?[^"#]*)#kpi-{kpi_pk}-chart-section"', first)[1]
     return client.get(url + href).content.decode()
+
+
+def kpi_table(page: str, area) -> str:
+    """The words of an area's KPI table, from its heading to the table's end."""
+    start = page.index(f'id="area-{area.pk}-kpis"')
+    return text(page[start : page.index("</table>", start)])

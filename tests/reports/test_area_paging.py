@@ -10,15 +10,10 @@ from metrics.models import Kpi
 from reports import area_page
 from tests.factories import ActualFactory, KpiFactory, PlanFactory, PriorityAreaFactory
 from tests.reports.helpers import charts, element, text
+from tests.reports.pack_pages_helpers import kpi_table
 
 pytestmark = pytest.mark.django_db
 NOV = datetime.date(2021, 11, 1)
-
-
-def _table(page: str, area) -> str:
-    """The words of an area's KPI table, from its heading to the table's end."""
-    start = page.index(f'id="area-{area.pk}-kpis"')
-    return text(page[start : page.index("</table>", start)])
 
 
 @pytest.fixture
@@ -46,7 +41,7 @@ def _charted(page: str) -> list[str]:
 def test_the_first_page_charts_ten_kpis_and_tables_all_eleven(board_client, area):
     page = _get(board_client, area)
     assert _charted(page) == [f"LONG.{n:02d}" for n in range(1, 11)]
-    table = _table(page, area)
+    table = kpi_table(page, area)
     assert all(f"LONG.{n:02d}" in table for n in range(1, 12))
     assert "Charts 1 to 10 of 11 (page 1 of 2)" in text(page)
 
@@ -55,7 +50,7 @@ def test_the_second_page_of_charts_shows_the_eleventh_kpis_chart(board_client, a
     page = _get(board_client, area, charts=2)
     assert _charted(page) == ["LONG.11"]
     # The table still lists every KPI, as on the first page.
-    assert "LONG.01" in _table(page, area)
+    assert "LONG.01" in kpi_table(page, area)
 
 
 def test_each_kpi_in_the_table_links_to_the_page_holding_its_panel(board_client, area):

@@ -10,16 +10,11 @@ from reports import pack, pack_page, pack_pages
 from reports.pack_pages import Slot
 from tests.factories import ActualFactory, KpiFactory, PlanFactory, PriorityAreaFactory
 from tests.reports.helpers import charts, element, text
+from tests.reports.pack_pages_helpers import kpi_table
 from tests.reports.pack_pages_helpers import pack_page as get_page
 
 pytestmark = pytest.mark.django_db
 NOV = datetime.date(2021, 11, 1)
-
-
-def _table(page: str, area) -> str:
-    """The words of an area's KPI table, from its heading to the table's end."""
-    start = page.index(f'id="area-{area.pk}-kpis"')
-    return text(page[start : page.index("</table>", start)])
 
 
 @pytest.fixture
@@ -71,7 +66,7 @@ def test_page_two_holds_the_first_ten_panels_of_the_long_area(board_client, plan
     assert len(charts(page)) == 10
     assert f'id="area-{first.pk}"' in page
     # Its table lists the KPIs charted here, saying which; its actions come where it ends.
-    table = _table(page, first)
+    table = kpi_table(page, first)
     assert "Area 1's KPIs for November 2021, 1 to 10 of 12" in table
     assert "A1.10" in table and "A1.11" not in table
     assert f'id="area-{first.pk}-actions"' not in page
