@@ -40,6 +40,7 @@ GOALS_MS = {
         "scorecard": 80,
         "KPI": 40,
         "pack": 400,
+        "pack, page 2": 400,
     },
 }
 LARGE_GOAL_MS = 300
@@ -163,6 +164,8 @@ def main(argv: list[str]) -> int:
                 connections.close_all()
                 connections["default"].settings_dict["NAME"] = str(database)
             data = bench_data.build(kpis, months)
+            # The pack a page at a time: page 1 is the summary, page 2 the first areas' charts.
+            data["pages"]["pack, page 2"] = data["pages"]["pack"] + "&page=2"
             if "--profile" in argv:
                 profile(argv[argv.index("--profile") + 1], data)
                 return 0

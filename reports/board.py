@@ -480,9 +480,12 @@ class AreaReport:
     """Everything an area's page shows for a period."""
 
     line: AreaLine
+    # The panels drawn: every KPI's for a download, one page's on the site.
     panels: list[KpiPanel]
     actions: list[ActionLine]
     judged_on: datetime.date
+    # Every KPI's row for the period, for the area's table and roll-up.
+    rows: list[KpiRow]
 
     @property
     def area(self) -> PriorityArea:
@@ -507,7 +510,7 @@ def provisional_rows(reports: list[AreaReport]) -> list[KpiRow]:
 
     A KPI evidencing two areas shows in both; the board pack lists it once.
     """
-    rows = {p.kpi.pk: p.row for report in reports for p in report.panels if p.row.provisional}
+    rows = {row.kpi.pk: row for report in reports for row in report.rows if row.provisional}
     return sorted(rows.values(), key=lambda row: row.kpi.code)
 
 
@@ -519,11 +522,15 @@ def area_report(
     *,
     today: datetime.date,
     scope: str = "",
+    rows: list[KpiRow] | None = None,
 ) -> AreaReport:
     """An area from its KPIs and its actions; no queries.
 
     The area comes ``with_action_counts``, the KPIs ``with_history()`` with
     ``board_actions.linked_actions``, all read on the day ``actions_judged_on`` gives.
+    A panel is drawn for each of ``kpis``; ``rows`` (every KPI's, as
+    ``summary.for_board`` reads them) fill the table and the roll-up when only
+    some KPIs are drawn, so a long area is charted a page at a time.
     The roll-up is ``rag.roll_up`` over the KPIs' statuses and the area's
     overdue actions, counted as ``summarise_plan`` counts them, so it agrees
     with the overview.
@@ -531,12 +538,13 @@ def area_report(
     on = actions_judged_on(period, today)
     actions = sorted(actions, key=ref_key)
     lines = action_lines(area, actions, on)
+    known = {row.kpi.pk: row for row in rows or ()}
     panels = []
     for kpi in kpis:
-        row = kpi_row(kpi, period, today=today)
+        row = known.get(kpi.pk) or kpi_row(kpi, period, today=today)
         marks = kpi_marks(kpi, actions, on, area)
         panels.append(KpiPanel(row, chart_for(kpi, row, until=period, actions=marks), scope))
-    rollup = rag.roll_up(
-        [panel.row.status for panel in panels], overdue_actions=area.overdue_actions
-    )
-    return AreaReport(AreaLine(area, rollup), panels, lines, on)
+    if rows is None:
+        rows = [panel.row for panel in panels]
+    rollup = rag.roll_up([row.status for row in rows], overdue_actions=area.overdue_actions)
+    return AreaReport(AreaLine(area, rollup), panels, lines, on, rows)

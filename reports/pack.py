@@ -70,9 +70,14 @@ class Pack:
     def rollup(self) -> rag.Rollup:
         """The plan's status for the month, by the overview's rule: every KPI once and every
         overdue action, the worst of red, amber and green."""
-        rows = {panel.row.kpi.pk: panel.row for r in self.reports for panel in r.panels}
+        rows = {row.kpi.pk: row for report in self.reports for row in report.rows}
         overdue = sum(report.area.overdue_actions for report in self.reports)
         return rag.roll_up([row.status for row in rows.values()], overdue_actions=overdue)
+
+
+def area_scope(pk: int) -> str:
+    """What keeps an area's KPI panel ids unique in the pack, where a KPI may show twice."""
+    return f"area-{pk}-"
 
 
 def build(
@@ -107,7 +112,7 @@ def build(
         mine = [kpi for kpi in kpis if any(a.pk == area.pk for a in kpi.areas.all())]
         reports.append(
             board.area_report(
-                area, mine, actions[area.pk], period, today=today, scope=f"area-{area.pk}-"
+                area, mine, actions[area.pk], period, today=today, scope=area_scope(area.pk)
             )
         )
     return Pack(plan, period, today, reports, areas_only=areas is not None)

@@ -1,8 +1,9 @@
-"""The board pack page, built from a ``reports.pack.Pack``: for the browser and for the PDF.
+"""The board pack page: a page at a time in the browser, whole for the PDF.
 
-The page view and ``reports.exports.pdf`` both render ``reports/pack.html``
-from ``context(pack)``, so the PDF is the page the board reads, charts and
-all, not a second drawing of it.
+``reports.exports.pdf`` renders ``reports/pack.html`` from ``context(pack)``,
+every area of a ``reports.pack.Pack`` on one page; the browser reads the same
+template a page at a time (``reports.pack_pages``), so the PDF is the pages
+the board reads, charts and all, not a second drawing of them.
 """
 
 import datetime
@@ -13,9 +14,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from priorities.models import Plan
-from reports import board, charts
+from reports import area_page, board, charts
 from reports.pack import Pack
-from reports.tables import ActionTable
+from reports.pack import area_scope as pack_scope
 
 
 def choose(request: HttpRequest) -> tuple[Plan, board.PeriodChoice, datetime.date]:
@@ -36,23 +37,32 @@ def query(pack: Pack) -> str:
     return f"plan={pack.plan.pk}&period={pack.period:%Y-%m}"
 
 
-# What context() works out from the pack, which a cached pack page does without.
-CONTENT = ("judged_on", "rollup", "plan_line", "reports", "provisional", "sign_off_required")
+# What the page's build works out, which a cached pack page does without.
+CONTENT = (
+    "judged_on",
+    "rollup",
+    "plan_line",
+    "contents",
+    "sections",
+    "provisional",
+    "sign_off_required",
+    "front",
+    "pack_page",
+    "provisional_page",
+)
+
+
+def _whole_section(report: board.AreaReport) -> area_page.Section:
+    def href(n: int) -> str:
+        return f"#{area_page.panel_id(pack_scope(report.area.pk), report.rows[n].kpi.pk)}"
+
+    return area_page.Section(
+        report, area_page.kpi_links(report.rows, href), area_page.action_table(report, None)
+    )
 
 
 def context(pack: Pack) -> dict:
-    """What ``reports/pack.html`` shows: every area with its action table, and the contents."""
-    reports = [
-        (
-            report,
-            ActionTable(
-                report.actions,
-                caption=f"Actions for area {report.area.number}, with their delivery dates",
-                orderable=False,
-            ),
-        )
-        for report in pack.reports
-    ]
+    """What ``reports/pack.html`` shows of the whole pack on one page, for the PDF."""
     return {
         "plan": pack.plan,
         "period": pack.period,
@@ -60,9 +70,13 @@ def context(pack: Pack) -> dict:
         "judged_on": pack.judged_on,
         "rollup": pack.rollup,
         "plan_line": board.AreaLine(None, pack.rollup),
-        "reports": reports,
+        "contents": [(r.line, f"#area-{r.area.pk}") for r in pack.reports],
+        "sections": [_whole_section(report) for report in pack.reports],
         "provisional": pack.provisional,
         "sign_off_required": pack.sign_off_required,
+        "front": True,
+        "pack_page": None,
+        "provisional_page": None,
         "has_charts": pack.has_charts,
         "plotly_js": charts.PLOTLY_JS,
     }

@@ -21,11 +21,11 @@ from metrics import periods, stamps
 from metrics.models import Actual, Benchmark, Kpi, Target
 from metrics.summary import actions_judged_on, kpi_row, summarise_plan
 from priorities.models import Plan, PriorityArea
-from reports import board, board_actions, charts, history, pack, pack_page
+from reports import area_page, board, board_actions, charts, history, pack, pack_page, pack_pages
 from reports.exports import pdf
 from reports.exports import views as export_views
 from reports.filters import KpiFilterForm, owners_of
-from reports.tables import ActionTable, KpiTable
+from reports.tables import KpiTable
 
 
 def _lazy(build: Callable[[], dict], *keys: str) -> dict:
@@ -127,23 +127,7 @@ def area_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
     def build() -> dict:
-        report = board.area_report(
-            area,
-            list(
-                Kpi.objects.for_area(area)
-                .order_by("code")
-                .with_history()
-                .prefetch_related(board_actions.linked_actions(on))
-            ),
-            list(area.actions.select_related("owner").as_at(on)),
-            choice.period,
-            today=today,
-        )
-        table = ActionTable(
-            report.actions, caption=f"Actions for area {area.number}, with their delivery dates"
-        )
-        RequestConfig(request, paginate=False).configure(table)
-        return {"report": report, "actions": table}
+        return {"section": area_page.area_section(request, area, choice.period, today=today)}
 
     return render(
         request,
@@ -152,7 +136,7 @@ def area_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "area": area,
             "period": choice.period,
             "notice": choice.notice,
-            **_lazy(build, "report", "actions"),
+            **_lazy(build, "section"),
             # Loaded whenever the area has KPIs: a page served from the cache
             # does not know whether they have figures, and the file is cached.
             "has_charts": Kpi.objects.for_area(area).exists(),
@@ -166,11 +150,15 @@ def area_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_safe
 def board_pack(request: HttpRequest) -> HttpResponse:
-    """Every priority area of a plan for a month on one page, to print one area a page."""
+    """A plan's priority areas for a month, a page at a time, to print one area a page.
+
+    The first page holds the plan's summary, contents and sign-off list; the
+    downloads hold the whole pack in one file.
+    """
     plan, choice, today = pack_page.choose(request)
 
     def build() -> dict:
-        return pack_page.context(pack.build(plan, choice.period, today=today))
+        return pack_pages.context(request, plan, choice.period, today=today)
 
     shown = stamps.for_plan(plan.pk)
     return render(

@@ -28,6 +28,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.reports.helpers import element, text
+from tests.reports.pack_pages_helpers import pack_page, whole_pack
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -379,8 +380,7 @@ def test_a_plan_without_figures_still_shows_its_areas(board_client):
 
 
 def test_board_pack_has_every_area_with_its_charts_and_actions(board_client, dudley):
-    response = board_client.get(reverse("board-pack"), {"plan": dudley.pk, "period": "2021-09"})
-    page = response.content.decode()
+    page = whole_pack(board_client, plan=dudley.pk, period="2021-09")
     areas = PriorityArea.objects.filter(plan=dudley).order_by("number")
     assert page.count('<article class="app-area"') == areas.count()
     positions = [page.index(f'<article class="app-area" id="area-{a.pk}"') for a in areas]
@@ -423,7 +423,7 @@ def test_a_kpi_under_two_areas_gets_a_chart_in_each_with_its_own_id(board_client
     kpi = KpiFactory()
     kpi.areas.add(first, second)
     ActualFactory(kpi=kpi, period=D(2021, 1, 1))
-    page = board_client.get(reverse("board-pack"), {"plan": plan.pk}).content.decode()
+    page = pack_page(board_client, 2, plan=plan.pk)  # page 1 is the summary and contents
     ids = re.findall(r'class="app-chart-data" id="([^"]+)"', page)
     assert ids == [
         f"area-{first.pk}-kpi-{kpi.pk}-chart-data",

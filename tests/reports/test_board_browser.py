@@ -119,7 +119,8 @@ def test_kpi_page_draws_its_chart_and_passes_axe(live_server, dudley):
 def test_printed_board_pack_has_no_navigation_and_keeps_the_charts(live_server, dudley):
     def steps(page):
         sign_in(page, "board")
-        page.goto(f"/pack/?plan={dudley.pk}&period=2021-09")
+        # Page 3 of the pack holds areas 2 and 3 (page 1 is the summary and contents).
+        page.goto(f"/pack/?plan={dudley.pk}&period=2021-09&page=3")
         _wait_for_a_chart(page)
         check_accessibility(page)
         page.emulate_media(media="print")
@@ -174,6 +175,7 @@ def _board_pages(plan: Plan) -> list[str]:
         f"/areas/{mash.pk}/?period=2021-09",
         f"/kpis/{kpi.pk}/?period=2021-09",
         f"/pack/?plan={plan.pk}&period=2021-09",
+        f"/pack/?plan={plan.pk}&period=2021-09&page=3",  # areas 2 (MASH) and 3, with charts
     ]
 
 

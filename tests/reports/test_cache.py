@@ -83,7 +83,7 @@ def test_a_saved_figure_redraws_only_its_own_kpi_panel(board_client):
     _save(first, Decimal("77.7"))
 
     assert _charts_built(board_client, url) == ["CSIP.1"]
-    pack = _pages(plan, area, first)["pack"]
+    pack = _pages(plan, area, first)["pack"] + "&page=2"  # the areas start on page 2
     board_client.get(pack)
     _save(second, Decimal("88.8"))
     # The pack shares nothing with the area page's panels (headings differ), but

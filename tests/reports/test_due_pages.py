@@ -17,6 +17,7 @@ from priorities import roles
 from priorities.models import Plan, PriorityArea
 from tests.factories import OfficerFactory, UserFactory
 from tests.reports.helpers import element, text
+from tests.reports.pack_pages_helpers import panel_page, whole_pack
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2026, 11, 22)
@@ -90,7 +91,7 @@ def test_the_area_page_shows_the_months_commentary_with_where_it_came_from(clien
     signed_in(client, roles.BOARD_MEMBER, "board")
     kpi = Kpi.objects.get(code="PI.432")
     area = kpi.areas.get(plan=dudley)
-    html = page(client, "area-detail", area.pk, period="2021-09")
+    html = panel_page(client, area.pk, kpi.pk, period="2021-09")  # charts come ten a page
     panel = html.split(f'id="kpi-{kpi.pk}-chart-section"')[1].split("</section>")[0]
     assert '<details class="govuk-details app-print-open">' in panel
     assert "Commentary for Q2 2021/22" in text(panel)
@@ -108,13 +109,13 @@ def test_the_pack_shows_who_wrote_the_commentary_and_when(client, dudley):
         issues_and_risks="Agency staff leave in March.",
         updated_by=board,
     )
-    pack = page(client, "board-pack", plan=dudley.pk, period="2021-01")
+    pack = whole_pack(client, plan=dudley.pk, period="2021-01")  # the pack comes a page at a time
     shown = text(pack)
     assert "What is the data telling us Same-day decisions are rising." in shown
     assert "What are the issues and risks Agency staff leave in March." in shown
     saved = timezone.localtime(Actual.objects.get(kpi=kpi, period="2021-01-01").updated_at)
     assert f"Written by Service Manager, MASH duty, last saved {saved:%-d %B %Y}." in shown
     # A figure with no commentary says so, rather than showing another month's.
-    earlier = text(page(client, "board-pack", plan=dudley.pk, period="2020-11"))
+    earlier = text(whole_pack(client, plan=dudley.pk, period="2020-11"))
     assert "Same-day decisions are rising." not in earlier
     assert "No commentary is recorded for Nov 2020." in earlier

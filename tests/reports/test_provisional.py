@@ -28,6 +28,7 @@ from tests.factories import (
 )
 from tests.reports.helpers import charts as page_charts
 from tests.reports.helpers import element, text, trace
+from tests.reports.pack_pages_helpers import whole_pack
 from tests.reports.test_charts import _chart
 
 pytestmark = pytest.mark.django_db
@@ -187,7 +188,7 @@ def test_a_chart_with_a_provisional_figure_is_a_valid_plotly_figure():
 
 
 def test_pack_lists_every_figure_still_provisional_before_the_areas(board_client, plan):
-    page = _get(board_client, "board-pack", plan=plan.pk, period="2021-11")
+    page = whole_pack(board_client, plan=plan.pk, period="2021-11")
     assert page.index('id="provisional"') < page.index('id="area-')
     listed = text(element(page, "provisional"))
     assert "2 figures in this pack are provisional" in listed
