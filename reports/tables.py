@@ -15,7 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from metrics import display, periods
-from reports import board
+from reports import board, paging
 from reports.templatetags import board_tags
 
 
@@ -94,10 +94,25 @@ class KpiTable(GovukTable):
         empty_text = "No KPIs match these filters."
         row_attrs = {"class": "govuk-table__row", "id": lambda record: f"kpi-{record.kpi.pk}"}
 
+    PER_PAGE = 50
+
     def __init__(self, *args, period: datetime.date, **kwargs):
         super().__init__(*args, **kwargs)
         self.period = period
         self.query = f"?period={period:%Y-%m}"
+
+    def show_page(self, request, *, total: int, filtered: bool) -> None:
+        """Draw only the page of the (filtered, sorted) rows the request asks for, and say
+        in the caption which KPIs it shows: "51 to 100 of 2,000"."""
+        self.page = paging.page_of(self.rows, request, per_page=self.PER_PAGE)
+        self.caption = f"Every KPI in the plan for {periods.month_label(self.period)}"
+        if filtered:
+            self.caption += f" (showing {self.page.paginator.count} of {total})"
+        if self.page.paginator.num_pages > 1:
+            self.caption += (
+                f": {self.page.start_index()} to {self.page.end_index()}"
+                f" of {self.page.paginator.count:,}"
+            )
 
     def render_kpi(self, record: board.BoardLine) -> str:
         url = reverse("kpi-detail", args=[record.kpi.pk]) + self.query
