@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.safestring import SafeString, mark_safe
 
 from metrics import periods, rag
 from metrics.models import Actual, Benchmark, DefinitionChange, Kpi, Scorecard, ScorecardRow
 from metrics.summary import KpiRow, attach_figures, kpi_row
 from priorities.models import PriorityArea
 from reports import board
+from reports.tables import provisional_html, status_html
 
 MONTHLY, QUARTERLY = Scorecard.Columns.MONTHLY.value, Scorecard.Columns.QUARTERLY.value
 DEFAULT_PERIODS = 6
@@ -143,6 +145,12 @@ class Cell:
     def note(self) -> str:
         actual = self.row.actual if self.row else None
         return actual.note if actual is not None else ""
+
+    @property
+    def marks(self) -> SafeString:
+        """Its sign-off and status tags, each drawn once per process (``reports.tables``)."""
+        row = self.row
+        return mark_safe(f"{provisional_html(row.provisional)} {status_html(row.status)}")
 
     @property
     def reason(self) -> str:
