@@ -8,6 +8,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.utils import timezone
 
@@ -164,8 +165,8 @@ def attach_figures(
     if lean:
         read_steps(kpis)
         read = recent_figures(actuals, since, until, annual_since=annual_since)
-        for kpi_id, *figure in read.values_list("kpi_id", "period", "value", "state"):
-            by_pk[kpi_id].recent_actuals.append(Figure(*figure))
+        for figure in map(Figure._make, read.values_list(*Figure._fields)):
+            by_pk[figure.kpi_id].recent_actuals.append(figure)
         return
     actuals = actuals.select_related("updated_by__officer")
     for actual in recent_figures(actuals, since, until, annual_since=annual_since):
@@ -173,10 +174,13 @@ def attach_figures(
         actual.kpi.recent_actuals.append(actual)
 
 
-@dataclass(frozen=True, slots=True)
-class Figure:
-    """An actual as a lean board read gives it: what a ``KpiRow`` reads of it."""
+class Figure(NamedTuple):
+    """An actual as a lean board read gives it: what a ``KpiRow`` reads of it.
 
+    A named tuple: a board read makes tens of thousands of them.
+    """
+
+    kpi_id: int
     period: datetime.date
     value: Decimal
     state: str

@@ -102,13 +102,16 @@ class _Prefetched(models.QuerySet):
 
 
 def _as_prefetched(kpis) -> None:
+    # One query object a relation, shared: a prefetched result is never run again.
+    models_of = {name: Kpi._meta.get_field(name).related_model for name in _PREFETCHED}
+    queries = {name: models.sql.Query(model) for name, model in models_of.items()}
     for kpi in kpis or ():
         cache = kpi.__dict__.setdefault("_prefetched_objects_cache", {})
         for name, attr in _PREFETCHED.items():
             rows = kpi.__dict__.pop(attr, None)
             if rows is None or name in cache:
                 continue
-            related = _Prefetched(type(kpi)._meta.get_field(name).related_model)
+            related = _Prefetched(models_of[name], query=queries[name])
             related._result_cache, related._prefetch_done = rows, True
             related.kpi, related.relation = kpi, name
             cache[name] = related

@@ -103,3 +103,10 @@ def test_scorecard_filter_sort_and_page_together(board_client, plan):
 @pytest.mark.parametrize("page", ["999", "abc"])
 def test_scorecard_bad_page_number_gives_a_page_not_an_error(board_client, plan, page):
     assert len(_codes(_get(board_client, "scorecard", plan=plan.pk, page=page))) in (50, 20)
+
+
+def test_scorecard_sorting_starts_again_at_the_first_page(board_client, plan):
+    page = _get(board_client, "scorecard", plan=plan.pk, period="2020-09", page=2)
+    links = re.findall(r'<a class="govuk-link app-sort-link" href="([^"]*)"', page)
+    assert len(links) == 4
+    assert not any("page=" in link for link in links)
