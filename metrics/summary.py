@@ -25,7 +25,7 @@ class KpiRow:
 
     kpi: Kpi
     period: datetime.date
-    actual: Actual | None
+    actual: "Actual | Figure | None"  # a Figure from a lean read (``for_board``)
     target: rag.Step | None
     status: rag.Status
     previous: Decimal | None
