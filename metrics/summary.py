@@ -8,11 +8,13 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.utils import timezone
 
 from metrics import periods, rag
 from metrics.models import Actual, DefinitionChange, Kpi
+from metrics.models.kpis import read_steps, recent_figures
 from priorities.models import Plan, PriorityArea
 from priorities.models.plans import summed_action_counts
 
@@ -23,7 +25,7 @@ class KpiRow:
 
     kpi: Kpi
     period: datetime.date
-    actual: Actual | None
+    actual: "Actual | Figure | None"  # a Figure from a lean read (``for_board``)
     target: rag.Step | None
     status: rag.Status
     previous: Decimal | None
@@ -119,18 +121,72 @@ def kpi_rows(kpi: Kpi, months: Iterable[datetime.date], *, today: datetime.date)
     return [kpi_row(kpi, month, today=today) for month in months]
 
 
-def for_board(kpis, period: datetime.date, *, today: datetime.date | None = None) -> list[KpiRow]:
+def for_board(
+    kpis, period: datetime.date, *, today: datetime.date | None = None, lean: bool = False
+) -> list[KpiRow]:
     """Every KPI's actual, target, status, direction and trajectory for a period.
 
     ``kpis`` is a Kpi queryset, filtered and ordered as the caller wants. A
     quarterly KPI is read at the latest quarter ending in or before the
     period. Five queries whatever the number of KPIs and months.
+
+    ``lean`` reads each figure as a ``Figure`` (period, value, sign-off) rather
+    than a whole ``Actual``: the rows say the same, for a page that shows no
+    commentary and reads every KPI of a large plan (the overview).
     """
     today = today or timezone.localdate()
     since = periods.add_months(period, -max(12, _LOOKBACK_MONTHS))
     annual_since = periods.add_months(period, -_ANNUAL_LOOKBACK_MONTHS)
-    kpis = kpis.with_figures(since, period, annual_since=annual_since)
+    kpis = kpis.with_figures(since, period, annual_since=annual_since, lean=lean)
+    if lean:
+        kpis = list(kpis)
+        attach_figures(kpis, since, period, annual_since=annual_since)
     return [kpi_row(kpi, period, today=today) for kpi in kpis]
+
+
+def attach_figures(
+    kpis: list[Kpi],
+    since: datetime.date,
+    until: datetime.date,
+    *,
+    annual_since: datetime.date | None = None,
+    lean: bool = True,
+) -> None:
+    """Give each KPI read ``with_figures(lean=True)`` the ``recent_actuals`` that
+    ``with_figures(since, until, annual_since=...)`` would have. One query.
+
+    ``lean`` reads each as a ``Figure``, and the KPI's target steps too
+    (``read_steps``, a second query); otherwise whole ``Actual``s, with who saved them.
+    """
+    by_pk = {kpi.pk: kpi for kpi in kpis}
+    for kpi in kpis:
+        kpi.recent_actuals = []
+    actuals = Actual.objects.filter(kpi__in=list(by_pk))
+    if lean:
+        read_steps(kpis)
+        read = recent_figures(actuals, since, until, annual_since=annual_since)
+        for figure in map(Figure._make, read.values_list(*Figure._fields)):
+            by_pk[figure.kpi_id].recent_actuals.append(figure)
+        return
+    actuals = actuals.select_related("updated_by__officer")
+    for actual in recent_figures(actuals, since, until, annual_since=annual_since):
+        actual.kpi = by_pk[actual.kpi_id]
+        actual.kpi.recent_actuals.append(actual)
+
+
+class Figure(NamedTuple):
+    """An actual as a lean board read gives it: what a ``KpiRow`` reads of it.
+
+    A named tuple: a board read makes tens of thousands of them.
+    """
+
+    kpi_id: int
+    period: datetime.date
+    value: Decimal
+    state: str
+
+    State = Actual.State
+    is_provisional = property(Actual.is_provisional.fget)
 
 
 @dataclass(frozen=True)
@@ -161,10 +217,11 @@ def summarise_plan(
 
     Each area takes the worst RAG of its KPIs and counts its actions by status
     and overdue on the day ``actions_judged_on`` gives; the plan rolls up
-    every KPI once and every overdue action. Six queries.
+    every KPI once and every overdue action. Six queries. Its rows are read lean
+    (``for_board``): an overview shows no commentary.
     """
     today = today or timezone.localdate()
-    rows = for_board(Kpi.objects.for_plan(plan).order_by("code"), period, today=today)
+    rows = for_board(Kpi.objects.for_plan(plan).order_by("code"), period, today=today, lean=True)
     areas = list(
         PriorityArea.objects.filter(plan=plan)
         .select_related("responsible_officer")

@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.safestring import SafeString, mark_safe
 
 from metrics import periods, rag
 from metrics.models import Actual, Benchmark, DefinitionChange, Kpi, Scorecard, ScorecardRow
-from metrics.summary import KpiRow, kpi_row
+from metrics.summary import KpiRow, attach_figures, kpi_row
 from priorities.models import PriorityArea
 from reports import board
+from reports.tables import provisional_html, status_html
 
 MONTHLY, QUARTERLY = Scorecard.Columns.MONTHLY.value, Scorecard.Columns.QUARTERLY.value
 DEFAULT_PERIODS = 6
@@ -145,6 +147,12 @@ class Cell:
         return actual.note if actual is not None else ""
 
     @property
+    def marks(self) -> SafeString:
+        """Its sign-off and status tags, each drawn once per process (``reports.tables``)."""
+        row = self.row
+        return mark_safe(f"{provisional_html(row.provisional)} {status_html(row.status)}")
+
+    @property
     def reason(self) -> str:
         """Why there is no figure to show: the KPI does not report in this column."""
         return "" if self.row else _NOT_REPORTED.get(self.frequency, "Not reported")
@@ -162,11 +170,14 @@ class BenchmarkLine:
 
 @dataclass
 class Line:
-    """A KPI's row on the grid, with what the filters and sort links read."""
+    """A KPI's row on the grid, with what the filters and sort links read.
+
+    Its cells are worked out when first read, so a page of a long grid reads
+    only its own lines' cells.
+    """
 
     kpi: Kpi
     areas: tuple[PriorityArea, ...]
-    cells: list[Cell]
     row: KpiRow  # the latest figure's: target in force, status, trajectory
     previous: Actual | None
     change: DefinitionChange | None  # a break between ``previous`` and the latest figure
@@ -174,6 +185,22 @@ class Line:
     kind: str = MONTHLY
     group: str = ""
     position: int = 0
+    columns: list[datetime.date] = field(default_factory=list)
+    today: datetime.date | None = None
+
+    @cached_property
+    def cells(self) -> list[Cell]:
+        kpi, columns = self.kpi, self.columns
+        changes = list(kpi.definition_changes.all())
+        cells = []
+        for index, column in enumerate(columns):
+            month = figure_month(kpi, column, self.kind)
+            row = kpi_row(kpi, month, today=self.today) if month else None
+            cell = Cell(column, row, kpi.frequency)
+            if index:
+                cell.change = DefinitionChange.between(changes, columns[index - 1], column)
+            cells.append(cell)
+        return cells
 
     @property
     def formula(self):
@@ -243,13 +270,6 @@ def kpi_line(
 ) -> Line:
     """A KPI read ``scorecard_kpis()`` as the grid shows it; no queries."""
     changes = list(kpi.definition_changes.all())
-    cells = []
-    for index, column in enumerate(columns):
-        month = figure_month(kpi, column, kind)
-        cell = Cell(column, kpi_row(kpi, month, today=today) if month else None, kpi.frequency)
-        if index:
-            cell.change = DefinitionChange.between(changes, columns[index - 1], column)
-        cells.append(cell)
     latest = latest_month(kpi, columns[-1])
     row = kpi_row(kpi, latest, today=today)
     before = periods.add_months(latest, -step_back(kpi, kind))
@@ -257,33 +277,51 @@ def kpi_line(
     return Line(
         kpi=kpi,
         areas=areas,
-        cells=cells,
         row=row,
         previous=previous,
         change=DefinitionChange.between(changes, before, latest) if row.actual else None,
         benchmarks=_benchmarks(kpi, until),
         kind=kind,
+        columns=columns,
+        today=today,
     )
 
 
 # Reading the KPIs ------------------------------------------------------------------
 
 
-def scorecard_kpis(kpis: QuerySet, columns: list[datetime.date], until: datetime.date) -> QuerySet:
+def scorecard_kpis(
+    kpis: QuerySet, columns: list[datetime.date], until: datetime.date, *, lean: bool = False
+) -> list[Kpi]:
     """What the grid reads for each KPI, fetched in six queries whatever the count.
 
     Figures come from a year before the first column (a figure's previous
-    year, the trajectory's window) up to ``until``, never after it.
+    year, the trajectory's window) up to ``until``, never after it. ``lean``
+    reads them as ``summary.Figure``s, enough to sort and filter the grid;
+    ``full_figures`` then reads a page's KPIs' whole figures, for its cells.
     """
-    window = (rag.TRAJECTORY_WINDOW - 1) * 3 + 2
-    since = min(periods.add_months(columns[0], -12), periods.add_months(columns[-1], -window))
-    return (
-        kpis.with_figures(since, until)
+    read = (
+        kpis.with_figures(*_window(columns, until), lean=lean)
         .select_related("formula__first", "formula__second")
         .prefetch_related(
             Prefetch("benchmarks", queryset=Benchmark.objects.order_by("comparator", "period")),
         )
     )
+    kpis = list(read)
+    if lean:
+        attach_figures(kpis, *_window(columns, until))
+    return kpis
+
+
+def full_figures(kpis: list[Kpi], columns: list[datetime.date], until: datetime.date) -> None:
+    """Give KPIs read ``lean`` their whole figures (notes, commentary, who saved them)."""
+    attach_figures(kpis, *_window(columns, until), lean=False)
+
+
+def _window(columns: list[datetime.date], until: datetime.date) -> tuple[datetime.date, ...]:
+    window = (rag.TRAJECTORY_WINDOW - 1) * 3 + 2
+    since = min(periods.add_months(columns[0], -12), periods.add_months(columns[-1], -window))
+    return since, until
 
 
 def saved_rows(scorecard: Scorecard) -> list[tuple[int, str, int]]:
@@ -360,8 +398,8 @@ def sort_lines(lines: list[Line], options: Options) -> list[Line]:
     )
 
 
-def build_grid(lines: list[Line], columns: list[datetime.date], options: Options) -> Grid:
-    """The shown lines grouped under their headings (a saved scorecard's order), then numbered.
+def _grouped(lines: list[Line], options: Options) -> dict[str, list[Line]]:
+    """The lines under their headings (a saved scorecard's order), each group sorted.
 
     Lines without a group (a plan's KPIs) form one group with no heading.
     A sort other than the default orders the lines within each group.
@@ -370,16 +408,23 @@ def build_grid(lines: list[Line], columns: list[datetime.date], options: Options
     for line in sorted(lines, key=lambda line: line.position):
         groups.setdefault(line.group, []).append(line)
     saved = any(line.group or line.position for line in lines)
+    return {
+        heading: members if saved and options.sort == "kpi" else sort_lines(members, options)
+        for heading, members in groups.items()
+    }
+
+
+def ordered(lines: list[Line], options: Options) -> list[Line]:
+    """The lines in the grid's order, to take a page of (``build_grid`` keeps it)."""
+    return [line for members in _grouped(lines, options).values() for line in members]
+
+
+def build_grid(lines: list[Line], columns: list[datetime.date], options: Options) -> Grid:
+    """The shown lines grouped under their headings, sorted, then their notes numbered."""
     grid = Grid(
         columns,
         options.columns,
-        [
-            Group(
-                heading,
-                members if saved and options.sort == "kpi" else sort_lines(members, options),
-            )
-            for heading, members in groups.items()
-        ],
+        [Group(heading, members) for heading, members in _grouped(lines, options).items()],
     )
     for line in grid.lines:
         for cell in line.cells:

@@ -10,6 +10,7 @@ import csv
 import datetime
 from dataclasses import dataclass
 
+from django.core.paginator import Page
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -20,7 +21,7 @@ from metrics import display, periods
 from metrics.importer import escape_cell_text
 from metrics.models import Kpi, Scorecard
 from priorities.models import Plan, PriorityArea
-from reports import board, scorecard
+from reports import board, paging, scorecard
 from reports.filters import KpiFilterForm, owners_of
 
 
@@ -40,6 +41,17 @@ class Read:
     form: KpiFilterForm | None = None
     options: scorecard.Options | None = None
     total: int = 0
+    shown: int = 0
+    page: Page | None = None  # the page of the grid drawn; None for a download
+
+    @property
+    def showing(self) -> str:
+        """What the caption adds: how many the filters leave, and which this page shows."""
+        text = f" (showing {self.shown} of {self.total})" if self.shown != self.total else ""
+        if self.page is not None and self.page.paginator.num_pages > 1:
+            page = self.page
+            text += f": {page.start_index()} to {page.end_index()} of {page.paginator.count:,}"
+        return text
 
 
 def _areas_for(kpi: Kpi, plan: Plan | None) -> tuple[PriorityArea, ...]:
@@ -66,8 +78,12 @@ def _scope(request: HttpRequest, read: Read) -> tuple[object, list[tuple[int, st
     return Kpi.objects.for_plan(read.plan), []
 
 
-def read_scorecard(request: HttpRequest, today: datetime.date) -> Read:
-    """The grid the query string asks for, as it stood at the month chosen."""
+def read_scorecard(request: HttpRequest, today: datetime.date, *, paged: bool = False) -> Read:
+    """The grid the query string asks for, as it stood at the month chosen.
+
+    ``paged``: only the page of it the query string asks for (the page's
+    figures read whole, every other KPI's only enough to sort and filter).
+    """
     read = Read(
         plans=list(Plan.objects.annotate(kpi_count=Count("areas__kpis", distinct=True))),
         saved_list=list(Scorecard.objects.order_by("title")),
@@ -85,7 +101,7 @@ def read_scorecard(request: HttpRequest, today: datetime.date) -> Read:
     columns = scorecard.column_periods(read.period, read.options.columns, read.options.count)
     placed = {kpi_id: (group, position) for kpi_id, group, position in rows}
     lines = []
-    for kpi in scorecard.scorecard_kpis(kpis.order_by("code"), columns, read.period):
+    for kpi in scorecard.scorecard_kpis(kpis.order_by("code"), columns, read.period, lean=paged):
         line = scorecard.kpi_line(
             kpi,
             columns,
@@ -102,8 +118,13 @@ def read_scorecard(request: HttpRequest, today: datetime.date) -> Read:
         areas=sorted(areas.values(), key=lambda a: (a.plan.start or datetime.date.min, a.number)),
         owners=owners_of([line.kpi for line in lines]),
     )
-    read.grid = scorecard.build_grid(read.form.apply(lines), columns, read.options)
-    read.total = len(lines)
+    shown = read.form.apply(lines)
+    read.total, read.shown = len(lines), len(shown)
+    if paged:
+        read.page = paging.page_of(scorecard.ordered(shown, read.options), request, per_page=50)
+        shown = list(read.page.object_list)
+        scorecard.full_figures([line.kpi for line in shown], columns, read.period)
+    read.grid = scorecard.build_grid(shown, columns, read.options)
     return read
 
 
@@ -123,7 +144,7 @@ def _sort_links(options: scorecard.Options) -> dict[str, dict]:
 def scorecard_page(request: HttpRequest) -> HttpResponse:
     """KPIs as rows and periods across, for a plan or a saved scorecard, as it stood at a month."""
     today = timezone.localdate()
-    read = read_scorecard(request, today)
+    read = read_scorecard(request, today, paged=True)
     years = []
     if read.period is not None:
         years = board.months_by_year(read.selectable, read.with_data)

@@ -15,7 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from metrics import display, periods
-from reports import board
+from reports import board, paging
 from reports.templatetags import board_tags
 
 
@@ -41,7 +41,8 @@ class GovukTable(tables.Table):
         return mark_safe("".join(_row_html(row) for row in self.paginated_rows))
 
 
-def _row_html(row) -> str:
+def _row_html(row, cells=None) -> str:
+    """A row's markup; ``cells`` (column, content) if worked out already, else django-tables2's."""
     cells = [
         format_html(
             '<th scope="row" class="govuk-table__header app-col-{}">{}</th>', column.name, cell
@@ -53,19 +54,19 @@ def _row_html(row) -> str:
             column.name,
             cell,
         )
-        for n, (column, cell) in enumerate(row.items())
+        for n, (column, cell) in enumerate(row.items() if cells is None else cells)
     ]
     return format_html("<tr {}>{}</tr>", row.attrs.as_html(), mark_safe("".join(cells)))
 
 
 # Each drawn once per process: a table has a status and a sign-off in every row.
 @functools.cache
-def _status(status) -> str:
+def status_html(status) -> str:
     return render_to_string("reports/includes/status.html", {"status": status})
 
 
 @functools.cache
-def _provisional(flag: bool) -> str:
+def provisional_html(flag: bool) -> str:
     return render_to_string("reports/includes/provisional.html", board_tags.provisional(flag))
 
 
@@ -94,10 +95,37 @@ class KpiTable(GovukTable):
         empty_text = "No KPIs match these filters."
         row_attrs = {"class": "govuk-table__row", "id": lambda record: f"kpi-{record.kpi.pk}"}
 
+    PER_PAGE = 50
+
     def __init__(self, *args, period: datetime.date, **kwargs):
         super().__init__(*args, **kwargs)
         self.period = period
         self.query = f"?period={period:%Y-%m}"
+
+    def body_html(self) -> SafeString:
+        """As ``GovukTable.body_html``, each cell straight from its ``render_`` method:
+        django-tables2 inspects a method's signature for every cell it renders,
+        which cost more than the cells."""
+        columns = [(column, getattr(self, f"render_{column.name}")) for column in self.columns]
+        return mark_safe(
+            "".join(
+                _row_html(row, [(column, render(row.record)) for column, render in columns])
+                for row in self.paginated_rows
+            )
+        )
+
+    def show_page(self, request, *, total: int, filtered: bool) -> None:
+        """Draw only the page of the (filtered, sorted) rows the request asks for, and say
+        in the caption which KPIs it shows: "51 to 100 of 2,000"."""
+        self.page = paging.page_of(self.rows, request, per_page=self.PER_PAGE)
+        self.caption = f"Every KPI in the plan for {periods.month_label(self.period)}"
+        if filtered:
+            self.caption += f" (showing {self.page.paginator.count} of {total})"
+        if self.page.paginator.num_pages > 1:
+            self.caption += (
+                f": {self.page.start_index()} to {self.page.end_index()}"
+                f" of {self.page.paginator.count:,}"
+            )
 
     def render_kpi(self, record: board.BoardLine) -> str:
         url = reverse("kpi-detail", args=[record.kpi.pk]) + self.query
@@ -131,7 +159,7 @@ class KpiTable(GovukTable):
             return format_html(
                 "{} {} {}",
                 display.figure(row.value, kpi.decimal_places, kpi.unit),
-                _provisional(row.provisional),
+                provisional_html(row.provisional),
                 _secondary(when),
             )
         last = record.last_figure
@@ -164,7 +192,7 @@ class KpiTable(GovukTable):
         )
 
     def render_status(self, record: board.BoardLine) -> str:
-        return _status(record.row.status)
+        return status_html(record.row.status)
 
     def render_direction(self, record: board.BoardLine) -> str:
         return board.direction_text(record.row)

@@ -17,7 +17,7 @@ from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
 
-from metrics import periods, stamps
+from metrics import stamps
 from metrics.models import Actual, Benchmark, Kpi, Target
 from metrics.summary import actions_judged_on, kpi_row, summarise_plan
 from priorities.models import Plan, PriorityArea
@@ -55,7 +55,7 @@ def _cache_key_parts(request: HttpRequest, today, shown: stamps.Stamps | None) -
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    """The plan's status at a glance for a month: its areas, then every KPI."""
+    """The plan's status at a glance for a month: its areas, then its KPIs a page at a time."""
     plans = list(Plan.objects.annotate(kpi_count=Count("areas__kpis", distinct=True)))
     today = timezone.localdate()
     if not plans:
@@ -77,13 +77,10 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         lines = board.board_lines(summary)
         shown = form.apply(lines)
-        table = KpiTable(
-            shown,
-            period=choice.period,
-            caption=f"Every KPI in the plan for {periods.month_label(choice.period)}"
-            + (f" (showing {len(shown)} of {len(lines)})" if form.active else ""),
-        )
+        table = KpiTable(shown, period=choice.period)
+        # Filtered and sorted as a whole, then a page of it drawn.
         RequestConfig(request, paginate=False).configure(table)
+        table.show_page(request, total=len(lines), filtered=form.active)
         return {
             "summary": summary,
             "plan_line": board.AreaLine(None, summary.rollup),

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Min, Prefetch, Q
+from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Upper
 from simple_history.models import HistoricalRecords
 
@@ -57,6 +57,66 @@ def _in_service_years(field: str) -> Q:
     return Q(**{f"{field}__range": (periods.first_period(), periods.last_period())})
 
 
+def recent_figures(actuals, since, until, *, annual_since=None):
+    """Actuals shown on the board from ``since`` (an annual KPI's from ``annual_since``) to
+    ``until``, oldest first; either end open when None."""
+    actuals = actuals.shown_on_board().order_by("period")
+    if since is not None:
+        annual = Q(kpi__frequency=Kpi.Frequency.ANNUAL, period__gte=annual_since or since)
+        actuals = actuals.filter(Q(period__gte=since) | annual)
+    if until is not None:
+        actuals = actuals.filter(period__lte=until)
+    return actuals
+
+
+# with_figures() prefetches these relations into lists, then hands each KPI its
+# lists as the relation's prefetched result (``kpi.areas.all()`` reads them).
+# Django's own prefetch into a relation builds a filtered queryset per KPI,
+# which at 2,000 KPIs costs more than the queries themselves.
+_PREFETCHED = {name: f"_board_{name}" for name in ("targets", "areas", "definition_changes")}
+
+
+def read_steps(kpis: list["Kpi"]) -> None:
+    """Give KPIs read ``with_figures(lean=True)`` their target steps (``Kpi.steps``), one query."""
+    from metrics.models import figures  # defined after Kpi, on which it depends
+
+    by_pk = {kpi.pk: kpi for kpi in kpis}
+    for kpi in kpis:
+        kpi.lean_steps = []
+    read = (
+        figures.Target.objects.filter(_in_service_years("starts"), kpi__in=list(by_pk))
+        .order_by("starts")
+        .values_list("kpi_id", "starts", "value", "lower", "upper")
+    )
+    for kpi_id, *step in read:
+        by_pk[kpi_id].lean_steps.append(rag.Step(*step))
+
+
+class _Prefetched(models.QuerySet):
+    """A KPI's prefetched rows of a relation; anything chained on it reads the relation
+    afresh from the database, as Django's own prefetched querysets do."""
+
+    def _chain(self):
+        manager = getattr(self.kpi, self.relation)
+        return manager._apply_rel_filters(super(type(manager), manager).get_queryset())
+
+
+def _as_prefetched(kpis) -> None:
+    # One query object a relation, shared: a prefetched result is never run again.
+    models_of = {name: Kpi._meta.get_field(name).related_model for name in _PREFETCHED}
+    queries = {name: models.sql.Query(model) for name, model in models_of.items()}
+    for kpi in kpis or ():
+        cache = kpi.__dict__.setdefault("_prefetched_objects_cache", {})
+        for name, attr in _PREFETCHED.items():
+            rows = kpi.__dict__.pop(attr, None)
+            if rows is None or name in cache:
+                continue
+            related = _Prefetched(models_of[name], query=queries[name])
+            related._result_cache, related._prefetch_done = rows, True
+            related.kpi, related.relation = kpi, name
+            cache[name] = related
+
+
 class KpiQuerySet(models.QuerySet):
     def for_plan(self, plan: Plan) -> "KpiQuerySet":
         return self.filter(areas__plan=plan).distinct()
@@ -65,10 +125,19 @@ class KpiQuerySet(models.QuerySet):
         return self.filter(areas=area)
 
     def with_first_reported(self) -> "KpiQuerySet":
-        """Annotate ``first_reported``: the earliest period with a figure."""
-        return self.annotate(
-            first_reported=Min("actuals__period", filter=_in_service_years("actuals__period"))
+        """Annotate ``first_reported``: the earliest period with a figure.
+
+        A subquery per KPI read from the one-actual-per-period index, rather
+        than a MIN over a join of every actual, which groups the whole read.
+        """
+        from metrics.models import figures  # defined after Kpi, on which it depends
+
+        first = (
+            figures.Actual.objects.filter(_in_service_years("period"), kpi=OuterRef("pk"))
+            .order_by("period")
+            .values("period")[:1]
         )
+        return self.annotate(first_reported=Subquery(first))
 
     def with_figures(
         self,
@@ -76,6 +145,7 @@ class KpiQuerySet(models.QuerySet):
         until: datetime.date | None = None,
         *,
         annual_since: datetime.date | None = None,
+        lean: bool = False,
     ) -> "KpiQuerySet":
         """Prefetch what ``summary.kpi_row`` needs: targets, areas, definition changes and
         the actuals in a range.
@@ -84,36 +154,44 @@ class KpiQuerySet(models.QuerySet):
         small, no range fetches the whole history. An annual KPI's figures
         may reach further back, to ``annual_since``, so its trajectory has
         years to read. Five queries in all.
+
+        ``lean`` leaves out the actuals and targets: the caller reads them
+        itself, lighter (``summary.attach_figures``, ``read_steps``).
         """
         from metrics.models import figures  # defined after Kpi, on which it depends
 
-        # Who saved each figure comes too: the board shows who wrote its commentary.
-        actuals = (
-            figures.Actual.objects.shown_on_board()
-            .select_related("updated_by__officer")
-            .order_by("period")
-        )
-        if since is not None:
-            annual = Q(kpi__frequency=Kpi.Frequency.ANNUAL, period__gte=annual_since or since)
-            actuals = actuals.filter(Q(period__gte=since) | annual)
-        if until is not None:
-            actuals = actuals.filter(period__lte=until)
-        return (
-            self.select_related("owner")
-            .with_first_reported()
-            .prefetch_related(
+        lookups = [
+            Prefetch(
+                "areas",
+                queryset=PriorityArea.objects.select_related("plan"),
+                to_attr=_PREFETCHED["areas"],
+            ),
+            # Direction and trajectory never compare across a change of definition.
+            Prefetch("definition_changes", to_attr=_PREFETCHED["definition_changes"]),
+        ]
+        if not lean:
+            # Who saved each figure comes too: the board shows who wrote its commentary.
+            recent = recent_figures(
+                figures.Actual.objects.select_related("updated_by__officer"),
+                since,
+                until,
+                annual_since=annual_since,
+            )
+            lookups += [
                 Prefetch(
                     "targets",
                     queryset=figures.Target.objects.filter(_in_service_years("starts")).order_by(
                         "starts"
                     ),
+                    to_attr=_PREFETCHED["targets"],
                 ),
-                Prefetch("actuals", queryset=actuals, to_attr="recent_actuals"),
-                Prefetch("areas", queryset=PriorityArea.objects.select_related("plan")),
-                # Direction and trajectory never compare across a change of definition.
-                "definition_changes",
-            )
-        )
+                Prefetch("actuals", queryset=recent, to_attr="recent_actuals"),
+            ]
+        return self.select_related("owner").with_first_reported().prefetch_related(*lookups)
+
+    def _prefetch_related_objects(self) -> None:
+        super()._prefetch_related_objects()
+        _as_prefetched(self._result_cache)
 
     def with_history(self) -> "KpiQuerySet":
         """Each KPI's whole history: every figure, target step and benchmark, in order.
@@ -437,7 +515,8 @@ class Kpi(models.Model):
 
     @property
     def steps(self) -> list[rag.Step]:
-        return [target.step for target in self.targets.all()]
+        lean = self.__dict__.get("lean_steps")  # read_steps() gave them
+        return lean if lean is not None else [target.step for target in self.targets.all()]
 
     def reporting_period(self, period: datetime.date) -> datetime.date:
         """The period a board read for ``period`` shows: the latest quarter or year ended then."""

@@ -9,9 +9,9 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.core.cache import cache
 from django.urls import reverse
 
 from metrics import services, stamps

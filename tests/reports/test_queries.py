@@ -55,7 +55,8 @@ def test_overview_runs_a_fixed_number_of_queries(board_client, django_assert_max
     with django_assert_max_num_queries(OVERVIEW_QUERIES):
         response = board_client.get(reverse("home"), {"plan": plan.pk, "period": "2021-12"})
     assert response.status_code == 200
-    assert response.content.decode().count('id="kpi-') == kpis
+    # The overview draws its KPIs 50 a page (its rollups count every one).
+    assert response.content.decode().count('id="kpi-') == min(kpis, 50)
 
 
 @pytest.mark.parametrize("kpis", [10, 200])

@@ -297,9 +297,12 @@ def test_the_header_links_to_the_scorecard(reader, plan):
 # Queries -------------------------------------------------------------------------------
 
 # The session and user (five, as the board pages count them), plans, saved
-# scorecards, months with figures, and the KPI read: KPIs, targets, figures,
-# areas, benchmarks and definition changes.
-SCORECARD_QUERIES = 5 + 3 + 6
+# scorecards, months with figures, and the KPI read: KPIs, areas, definition
+# changes, benchmarks, target steps, every KPI's figures read lean (enough to
+# sort and filter) and then the page's KPIs' figures read whole (one more
+# query than before the grid was paged, in exchange for not reading every
+# KPI's figures whole).
+SCORECARD_QUERIES = 5 + 3 + 7
 
 
 @pytest.fixture
@@ -321,7 +324,8 @@ def test_the_scorecard_runs_a_fixed_number_of_queries(
             {"plan": plan.pk, "period": "2023-12", "columns": columns, "sort": "-status"},
         )
     assert response.status_code == 200
-    assert response.content.decode().count('<tr class="govuk-table__row" id="kpi-') == kpis
+    # 50 KPIs a page.
+    assert response.content.decode().count('<tr class="govuk-table__row" id="kpi-') == min(kpis, 50)
 
 
 def test_a_saved_scorecard_runs_a_fixed_number_of_queries(
