@@ -11,17 +11,17 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.paginator import Page
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from metrics import display, periods
+from metrics import display, periods, stamps
 from metrics.importer import escape_cell_text
 from metrics.models import Kpi, Scorecard
 from priorities.models import Plan, PriorityArea
-from reports import board, paging, scorecard
+from reports import board, page_cache, paging, scorecard
 from reports.filters import KpiFilterForm, owners_of
 
 
@@ -140,23 +140,47 @@ def _sort_links(options: scorecard.Options) -> dict[str, dict]:
     return links
 
 
+# What scorecard_page works out, which a page served from the cache does without.
+PAGE = (
+    "read", "plans", "saved_list", "plan", "saved", "period", "notices", "years", "grid", "form",
+    "options", "sorts",
+)  # fmt: skip
+
+
+def _stamp(request: HttpRequest) -> str:
+    """What a scorecard page's cache is keyed by, with its full path and the day.
+
+    A plan's stamps, or for a saved scorecard (which may gather KPIs from any
+    plan) the data stamp; and the saved scorecards' newest change, as every
+    page lists them.
+    """
+    saved = Scorecard.history.aggregate(newest=Max("history_id"))["newest"]
+    plans = list(Plan.objects.annotate(kpi_count=Count("areas__kpis", distinct=True)))
+    if request.GET.get("scorecard") or not plans:
+        return stamps.digest(stamps.data_stamp(), saved)
+    plan = board.choose_plan(request.GET.get("plan"), plans)
+    return stamps.digest(stamps.for_plan(plan.pk).key, saved)
+
+
 @require_safe
 def scorecard_page(request: HttpRequest) -> HttpResponse:
-    """KPIs as rows and periods across, for a plan or a saved scorecard, as it stood at a month."""
+    """KPIs as rows and periods across, for a plan or a saved scorecard, as it stood at a month.
+
+    Cached like the board pages (``_stamp`` says what by).
+    """
     today = timezone.localdate()
-    read = read_scorecard(request, today, paged=True)
-    years = []
-    if read.period is not None:
-        years = board.months_by_year(read.selectable, read.with_data)
-    return render(
-        request,
-        "reports/scorecard/page.html",
-        {
+
+    def build() -> dict:
+        read = read_scorecard(request, today, paged=True)
+        years = []
+        if read.period is not None:
+            years = board.months_by_year(read.selectable, read.with_data)
+        return {
             "read": read,
             "plans": read.plans,
+            "saved_list": read.saved_list,
             "plan": read.plan,
             "saved": read.saved,
-            "saved_list": read.saved_list,
             "period": read.period,
             "notices": read.notices,
             "years": years,
@@ -164,7 +188,15 @@ def scorecard_page(request: HttpRequest) -> HttpResponse:
             "form": read.form,
             "options": read.options,
             "sorts": _sort_links(read.options) if read.options else {},
+        }
+
+    return render(
+        request,
+        "reports/scorecard/page.html",
+        {
+            **page_cache.lazy(build, *PAGE),
             "max_periods": scorecard.MAX_PERIODS,
+            **page_cache.key_parts(request, today, None, stamp=_stamp(request)),
         },
     )
 

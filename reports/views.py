@@ -6,14 +6,11 @@ the number of KPIs and months; tests/reports/test_queries.py holds them to it.
 """
 
 import functools
-from collections.abc import Callable
 
-from django.conf import settings
 from django.db.models import Count, Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
 
@@ -21,36 +18,21 @@ from metrics import stamps
 from metrics.models import Actual, Benchmark, Kpi, Target
 from metrics.summary import actions_judged_on, kpi_row, summarise_plan
 from priorities.models import Plan, PriorityArea
-from reports import area_page, board, board_actions, charts, history, pack, pack_page, pack_pages
+from reports import (
+    area_page,
+    board,
+    board_actions,
+    charts,
+    history,
+    pack,
+    pack_page,
+    pack_pages,
+    page_cache,
+)
 from reports.exports import pdf
 from reports.exports import views as export_views
 from reports.filters import KpiFilterForm, owners_of
 from reports.tables import KpiTable
-
-
-def _lazy(build: Callable[[], dict], *keys: str) -> dict:
-    """Context values worked out only if the template needs them.
-
-    Board pages wrap their content in {% cache %} keyed by the stamps of what
-    they show (``metrics.stamps``): on a cache hit the heavy work (every KPI's
-    status, the tables, the charts) is skipped.
-    """
-    built = functools.cache(build)
-    return {key: SimpleLazyObject(functools.partial(lambda k: built()[k], key)) for key in keys}
-
-
-def _cache_key_parts(request: HttpRequest, today, shown: stamps.Stamps | None) -> dict:
-    """The {% cache %} key of a page: the stamps of what it shows, its query string and the day.
-
-    ``panel_stamps`` keys each KPI's fragment (templates/reports/includes/area_body.html).
-    """
-    return {
-        "stamp": shown.key if shown else stamps.data_stamp(),
-        "panel_stamps": shown,
-        "today": today,
-        "cache_seconds": settings.BOARD_CACHE_SECONDS,
-        "page_key": request.get_full_path(),
-    }
 
 
 @require_safe
@@ -62,7 +44,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "reports/overview.html",
-            {"plans": plans, **_cache_key_parts(request, today, None)},
+            {"plans": plans, **page_cache.key_parts(request, today, None)},
         )
     plan = board.choose_plan(request.GET.get("plan"), plans)
     with_data = board.months_with_data(plan)
@@ -101,8 +83,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "judged_on": actions_judged_on(choice.period, today),
             "downloads": export_views.pack_links(plan, choice.period),
             "pdf_ready": pdf.available(),
-            **_lazy(build, "summary", "plan_line", "areas", "form", "table"),
-            **_cache_key_parts(request, today, stamps.for_plan(plan.pk)),
+            **page_cache.lazy(build, "summary", "plan_line", "areas", "form", "table"),
+            **page_cache.key_parts(request, today, stamps.for_plan(plan.pk)),
         },
     )
 
@@ -130,14 +112,14 @@ def area_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "area": area,
             "period": choice.period,
             "notice": choice.notice,
-            **_lazy(build, "section"),
+            **page_cache.lazy(build, "section"),
             # Loaded whenever the area has KPIs: a page served from the cache
             # does not know whether they have figures, and the file is cached.
             "has_charts": Kpi.objects.for_area(area).exists(),
             "plotly_js": charts.PLOTLY_JS,
             "downloads": export_views.area_links(area, choice.period),
             "pdf_ready": pdf.available(),
-            **_cache_key_parts(request, today, stamps.for_area(area.pk)),
+            **page_cache.key_parts(request, today, stamps.for_area(area.pk)),
         },
     )
 
@@ -162,14 +144,14 @@ def board_pack(request: HttpRequest) -> HttpResponse:
             "plan": plan,
             "period": choice.period,
             "pack_title": pack.WHOLE_PLAN,
-            **_lazy(build, *pack_page.CONTENT),
+            **page_cache.lazy(build, *pack_page.CONTENT),
             # Loaded whenever the plan has KPIs, as on the area page.
             "has_charts": bool(shown.kpis),
             "plotly_js": charts.PLOTLY_JS,
             "notice": choice.notice,
             "downloads": export_views.pack_links(plan, choice.period),
             "pdf_ready": pdf.available(),
-            **_cache_key_parts(request, today, shown),
+            **page_cache.key_parts(request, today, shown),
         },
     )
 
@@ -199,8 +181,10 @@ def kpi_detail(request: HttpRequest, pk: int) -> HttpResponse:
             # cache does not know its chart, and the file is cached.
             "has_charts": heading.has_charts,
             "plotly_js": charts.PLOTLY_JS,
-            **_lazy(functools.partial(_kpi_page, pk, today, request.GET.get("period")), *KPI_PAGE),
-            **_cache_key_parts(request, today, stamps.for_kpi(pk)),
+            **page_cache.lazy(
+                functools.partial(_kpi_page, pk, today, request.GET.get("period")), *KPI_PAGE
+            ),
+            **page_cache.key_parts(request, today, stamps.for_kpi(pk)),
         },
     )
 

@@ -64,7 +64,7 @@ def test_a_page_that_breaks_answers_the_services_own_500_page(client, monkeypatc
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("reports.views._cache_key_parts", broken)
+    monkeypatch.setattr("reports.page_cache.key_parts", broken)
     response = client.get(reverse("home"))
     assert response.status_code == 500
     page = response.content.decode()
