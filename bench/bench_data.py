@@ -64,6 +64,8 @@ def build(kpis: int, months: int) -> dict:
             "KPI": f"/kpis/{kpi.pk}/",
             "scorecard": f"/scorecard/?plan={plan.pk}",
             "pack": f"/pack/?plan={plan.pk}",
+            # The pack a page at a time: page 1 is the summary, page 2 the first areas' charts.
+            "pack, page 2": f"/pack/?plan={plan.pk}&page=2",
         },
     }
 

@@ -13,6 +13,7 @@ non-zero if a goal is missed.
     python bench/cold_bench.py                  # both sizes
     python bench/cold_bench.py --small          # 200 x 36 only
     python bench/cold_bench.py --profile area   # cProfile one cold page at 200 x 36
+    python bench/cold_bench.py --default-gc     # without the server's garbage collector tuning
 """
 
 import cProfile
@@ -67,6 +68,11 @@ def setup(database: Path) -> None:
     import django
 
     django.setup()
+    if "--default-gc" not in sys.argv:
+        # As the served process does (dudley_improve/wsgi.py).
+        from dudley_improve.runtime import tune_gc
+
+        tune_gc()
 
 
 def timed(client, path: str) -> tuple[float, bytes]:
@@ -164,8 +170,6 @@ def main(argv: list[str]) -> int:
                 connections.close_all()
                 connections["default"].settings_dict["NAME"] = str(database)
             data = bench_data.build(kpis, months)
-            # The pack a page at a time: page 1 is the summary, page 2 the first areas' charts.
-            data["pages"]["pack, page 2"] = data["pages"]["pack"] + "&page=2"
             if "--profile" in argv:
                 profile(argv[argv.index("--profile") + 1], data)
                 return 0

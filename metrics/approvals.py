@@ -67,7 +67,7 @@ def awaiting(user, today: datetime.date) -> list[Figure]:
             periods.add_months(earliest, -PREVIOUS * 3),
             max(actual.period for actual in actuals),
             annual_since=periods.add_months(earliest, -PREVIOUS * 12),
-        ).prefetch_related("areas__responsible_officer")
+        )
     }
     figures = []
     for actual in actuals:

@@ -163,7 +163,8 @@ class KpiQuerySet(models.QuerySet):
         lookups = [
             Prefetch(
                 "areas",
-                queryset=PriorityArea.objects.select_related("plan"),
+                # Their officers too: who signs off a figure (approvals, roles).
+                queryset=PriorityArea.objects.select_related("plan", "responsible_officer"),
                 to_attr=_PREFETCHED["areas"],
             ),
             # Direction and trajectory never compare across a change of definition.

@@ -277,4 +277,4 @@ def test_the_page_runs_the_same_queries_whatever_the_number_of_figures(client, w
     # Session and user (2), groups, whether they approve, the figures, their KPIs with
     # targets, figures, areas, definition changes and the areas' officers (6), the
     # caption's post, and the menu's My updates and Approvals (2).
-    assert len(queries) <= 14, [q["sql"][:200] for q in queries.captured_queries]
+    assert len(queries) <= 14, "\n".join(q["sql"][:150] for q in queries.captured_queries)

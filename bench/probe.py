@@ -1,12 +1,13 @@
-"""Quick cold timings of the overview and scorecard while working on them (not the benchmark).
+"""Quick cold timings of board pages while working on them (not the benchmark).
 
-Builds the cold benchmark's data once into /tmp/over-probe-<kpis>x<months>.sqlite3
+Builds the cold benchmark's data once into /tmp/bench-probe-<kpis>x<months>.sqlite3
 and reuses it, so a change can be timed in seconds; ``make bench`` and
 bench/cold_bench.py remain the measurements of record. Prints CPU time beside
 wall time: on a machine shared with other work it is the steadier figure.
 
-    python bench/over_probe.py 2000 60                  # median cold time and size
-    python bench/over_probe.py 2000 60 --profile scorecard
+    python bench/probe.py 2000 60                  # every page: median cold time and size
+    python bench/probe.py 2000 60 scorecard "pack, page 2"   # just these
+    python bench/probe.py 2000 60 --profile scorecard
 """
 
 import cProfile
@@ -21,11 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import cold_bench
 
-PAGES = ("overview, Sep 2021", "scorecard")
-
 
 def data_for(kpis: int, months: int) -> dict:
-    database = Path(f"/tmp/over-probe-{kpis}x{months}.sqlite3")
+    database = Path(f"/tmp/bench-probe-{kpis}x{months}.sqlite3")
     saved = database.with_suffix(".json")
     fresh = not saved.exists()
     if fresh:
@@ -60,7 +59,7 @@ def main(argv: list[str]) -> None:
             profiler.disable()
             pstats.Stats(profiler).sort_stats("tottime").print_stats(35)
             return
-        for name in PAGES:
+        for name in argv[2:] or data["pages"]:
             path = data["pages"][name]
             cold_bench.timed(client, path)
             runs, cpu = [], []
