@@ -188,6 +188,10 @@ class Figure(NamedTuple):
     State = Actual.State
     is_provisional = property(Actual.is_provisional.fget)
 
+    def get_state_display(self) -> str:
+        """Its sign-off state in words, as ``Actual.get_state_display`` gives it."""
+        return Actual.State(self.state).label
+
 
 @dataclass(frozen=True)
 class AreaSummary:
