@@ -149,7 +149,7 @@ def profile(page: str, data: dict) -> None:
         profiler.enable()
         timed(client, path)
         profiler.disable()
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+    pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(40)
 
 
 def main(argv: list[str]) -> int:
