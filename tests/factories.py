@@ -155,3 +155,35 @@ def user_in(group: str | None, username: str, **extra):
     if group:
         user.groups.add(roles.ensure_groups()[group])
     return user
+
+
+def save_figure(kpi: Kpi, period: datetime.date, value) -> Actual:
+    """Save a KPI's figure for a month through the one write path, as its entry page does.
+
+    A new figure or a change to the stored one (its version read first), by a new user.
+    """
+    from metrics import services
+
+    current = kpi.actuals.filter(period=period).first()
+    return services.save_actual(
+        kpi=kpi,
+        period=period,
+        user=UserFactory(),
+        expected_version=current.version if current else None,
+        value=Decimal(value),
+    )
+
+
+def plan_with_kpis(prefix: str, count: int = 2, period=datetime.date(2021, 11, 1)):
+    """A running plan with one area and ``count`` KPIs, each with a figure for ``period``.
+
+    KPI n is coded "<prefix>.n" and its figure is n0.5 (10.5, 20.5, ...).
+    Returns the plan, the area and the KPIs.
+    """
+    plan = PlanFactory(start=datetime.date(2021, 1, 1), end=datetime.date(2022, 3, 31))
+    area = PriorityAreaFactory(plan=plan)
+    kpis = [KpiFactory(code=f"{prefix}.{n}") for n in range(1, count + 1)]
+    for n, kpi in enumerate(kpis, start=1):
+        kpi.areas.add(area)
+        save_figure(kpi, period, f"{n}0.5")
+    return plan, area, kpis

@@ -14,7 +14,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -24,9 +23,9 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from metrics import services, stamps
+from metrics import stamps
 from priorities import roles
-from tests.factories import KpiFactory, PlanFactory, PriorityAreaFactory, UserFactory
+from tests.factories import KpiFactory, PlanFactory, PriorityAreaFactory, UserFactory, save_figure
 
 NOV = datetime.date(2021, 11, 1)
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,24 +90,13 @@ def _wait_for(port: int, server: subprocess.Popen) -> None:
     raise AssertionError(f"no server on port {port} after a minute")
 
 
-def _save(kpi, value: str) -> None:
-    current = kpi.actuals.filter(period=NOV).first()
-    services.save_actual(
-        kpi=kpi,
-        period=NOV,
-        user=UserFactory(),
-        expected_version=current.version if current else None,
-        value=Decimal(value),
-    )
-
-
 def test_a_figure_written_shows_at_once_on_the_other_servers_pages(transactional_db):
     assert settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
     database_url = _database_url()
     area = PriorityAreaFactory(plan=PlanFactory(start=datetime.date(2021, 1, 1)))
     kpi = KpiFactory(code="CSIP.09")
     kpi.areas.add(area)
-    _save(kpi, "10.5")
+    save_figure(kpi, NOV, "10.5")
     reader = UserFactory(username="board")
     reader.groups.add(roles.ensure_groups()[roles.BOARD_MEMBER])
     client = Client()
@@ -126,7 +114,7 @@ def test_a_figure_written_shows_at_once_on_the_other_servers_pages(transactional
         # What one server worked out is in the one cache the test process reads too.
         assert cache.get(f"stamps:area{area.pk}:{stamps.data_stamp()}") is not None
 
-        _save(kpi, "77.7")
+        save_figure(kpi, NOV, "77.7")
 
         for port in ports:
             page = _get(port, path, session)

@@ -16,32 +16,15 @@ from django.urls import reverse
 
 from metrics import services, stamps
 from reports import board
-from tests.factories import KpiFactory, PlanFactory, PriorityAreaFactory, UserFactory
+from tests.factories import (
+    UserFactory,
+    plan_with_kpis,
+    save_figure,
+)
 from tests.reports.helpers import text
 
 NOV = datetime.date(2021, 11, 1)
 pytestmark = pytest.mark.django_db
-
-
-def _plan_with_two_kpis(prefix: str):
-    plan = PlanFactory(start=datetime.date(2021, 1, 1), end=datetime.date(2022, 3, 31))
-    area = PriorityAreaFactory(plan=plan)
-    kpis = [KpiFactory(code=f"{prefix}.{n}") for n in (1, 2)]
-    for n, kpi in enumerate(kpis, start=1):
-        kpi.areas.add(area)
-        _save(kpi, Decimal(f"{n}0.5"))
-    return plan, area, kpis
-
-
-def _save(kpi, value: Decimal):
-    current = kpi.actuals.filter(period=NOV).first()
-    services.save_actual(
-        kpi=kpi,
-        period=NOV,
-        user=UserFactory(),
-        expected_version=current.version if current else None,
-        value=value,
-    )
 
 
 def _pages(plan, area, kpi) -> dict[str, str]:
@@ -61,12 +44,12 @@ def _charts_built(client, url: str) -> list[str]:
 
 
 def test_a_saved_figure_shows_at_once_on_every_page_showing_it(board_client):
-    plan, area, (first, _second) = _plan_with_two_kpis("CSIP")
+    plan, area, (first, _second) = plan_with_kpis("CSIP")
     pages = _pages(plan, area, first)
     for url in pages.values():
         assert "10.5" in text(board_client.get(url).content.decode())
 
-    _save(first, Decimal("77.7"))
+    save_figure(first, NOV, "77.7")
 
     for name, url in pages.items():
         page = text(board_client.get(url).content.decode())
@@ -76,31 +59,31 @@ def test_a_saved_figure_shows_at_once_on_every_page_showing_it(board_client):
 
 
 def test_a_saved_figure_redraws_only_its_own_kpi_panel(board_client):
-    plan, area, (first, second) = _plan_with_two_kpis("CSIP")
+    plan, area, (first, second) = plan_with_kpis("CSIP")
     url = _pages(plan, area, first)["area"]
     assert _charts_built(board_client, url) == ["CSIP.1", "CSIP.2"]
     assert _charts_built(board_client, url) == []  # the page itself is cached
 
-    _save(first, Decimal("77.7"))
+    save_figure(first, NOV, "77.7")
 
     assert _charts_built(board_client, url) == ["CSIP.1"]
     pack = _pages(plan, area, first)["pack"] + "&page=2"  # the areas start on page 2
     board_client.get(pack)
-    _save(second, Decimal("88.8"))
+    save_figure(second, NOV, "88.8")
     # The pack shares nothing with the area page's panels (headings differ), but
     # within it only the KPI written is drawn again.
     assert _charts_built(board_client, pack) == ["CSIP.2"]
 
 
 def test_a_saved_figure_leaves_another_plans_pages_warm(board_client):
-    _plan, _area, (first, _) = _plan_with_two_kpis("CSIP")
-    other_plan, other_area, (other_kpi, _) = _plan_with_two_kpis("SEND")
+    _plan, _area, (first, _) = plan_with_kpis("CSIP")
+    other_plan, other_area, (other_kpi, _) = plan_with_kpis("SEND")
     others = _pages(other_plan, other_area, other_kpi)
     for name in ("overview", "area", "pack"):
         board_client.get(others[name])
     key = stamps.for_plan(other_plan.pk).key
 
-    _save(first, Decimal("77.7"))
+    save_figure(first, NOV, "77.7")
 
     assert stamps.for_plan(other_plan.pk).key == key
     assert stamps.for_area(other_area.pk).kpis == stamps.for_plan(other_plan.pk).kpis
@@ -112,7 +95,7 @@ def test_a_saved_figure_leaves_another_plans_pages_warm(board_client):
 
 
 def test_a_kpi_stamp_moves_with_each_kind_of_write():
-    _plan, area, (kpi, other) = _plan_with_two_kpis("CSIP")
+    _plan, area, (kpi, other) = plan_with_kpis("CSIP")
     before = stamps.for_area(area.pk)
     kpi.targets.create(starts=NOV, value=Decimal("50"))
     after = stamps.for_area(area.pk)
@@ -128,7 +111,7 @@ def _distinct_queries(client, url: str) -> list[str]:
 
 
 def test_a_warm_page_does_not_read_the_plans_months_again(board_client):
-    plan, area, (first, _second) = _plan_with_two_kpis("CSIP")
+    plan, area, (first, _second) = plan_with_kpis("CSIP")
     for name, url in _pages(plan, area, first).items():
         if name == "kpi":  # the KPI page shows its own months, not the plan's
             continue
@@ -138,7 +121,7 @@ def test_a_warm_page_does_not_read_the_plans_months_again(board_client):
 
 
 def test_a_new_months_figure_shows_in_the_month_selector_at_once(board_client):
-    plan, area, (first, _second) = _plan_with_two_kpis("CSIP")
+    plan, area, (first, _second) = plan_with_kpis("CSIP")
     december = '>Dec<span class="govuk-visually-hidden"> 2021</span>'  # in bold, with figures
     overview = reverse("home") + f"?plan={plan.pk}"
     area_page = reverse("area-detail", args=[area.pk])  # no selector: the latest month

@@ -1,41 +1,25 @@
 """The KPI page is cached like the other board pages, keyed by the KPI's own stamps."""
 
 import datetime
-from decimal import Decimal
 from unittest import mock
 
 import pytest
 from django.urls import reverse
 
-from metrics import services
 from reports import views
-from tests.factories import KpiFactory, PlanFactory, PriorityAreaFactory, UserFactory
+from tests.factories import (
+    plan_with_kpis,
+    save_figure,
+)
 from tests.reports.helpers import text
 
 NOV = datetime.date(2021, 11, 1)
 pytestmark = pytest.mark.django_db
 
 
-def _save(kpi, value: Decimal, period=NOV):
-    current = kpi.actuals.filter(period=period).first()
-    services.save_actual(
-        kpi=kpi,
-        period=period,
-        user=UserFactory(),
-        expected_version=current.version if current else None,
-        value=value,
-    )
-
-
 @pytest.fixture
 def kpis():
-    plan = PlanFactory(start=datetime.date(2021, 1, 1), end=datetime.date(2022, 3, 31))
-    area = PriorityAreaFactory(plan=plan)
-    made = [KpiFactory(code=f"CSIP.{n}") for n in (1, 2)]
-    for n, kpi in enumerate(made, start=1):
-        kpi.areas.add(area)
-        _save(kpi, Decimal(f"{n}0.5"))
-    return made
+    return plan_with_kpis("CSIP")[2]
 
 
 def _built(client, url: str) -> tuple[bool, str]:
@@ -60,7 +44,7 @@ def test_a_saved_figure_shows_at_once_and_leaves_another_kpis_page_warm(board_cl
     _built(board_client, first)
     _built(board_client, second)
 
-    _save(kpis[0], Decimal("77.7"))
+    save_figure(kpis[0], NOV, "77.7")
 
     built, page = _built(board_client, first)
     assert built and "77.7" in page
@@ -71,7 +55,7 @@ def test_a_saved_figure_shows_at_once_and_leaves_another_kpis_page_warm(board_cl
 def test_a_new_month_moves_the_default_month_at_once(board_client, kpis):
     url = reverse("kpi-detail", args=[kpis[0].pk])
     assert "November 2021" in _built(board_client, url)[1]
-    _save(kpis[0], Decimal("33.3"), period=datetime.date(2021, 12, 1))
+    save_figure(kpis[0], datetime.date(2021, 12, 1), "33.3")
     built, page = _built(board_client, url)
     assert built and "December 2021" in page and "33.3" in page
 

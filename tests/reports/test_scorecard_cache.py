@@ -1,40 +1,26 @@
 """The scorecard page is cached like the board pages, keyed by what it shows."""
 
 import datetime
-from decimal import Decimal
 from unittest import mock
 
 import pytest
 from django.urls import reverse
 
-from metrics import services
 from metrics.models import Scorecard, ScorecardRow
 from reports import scorecard_views
-from tests.factories import KpiFactory, PlanFactory, PriorityAreaFactory, UserFactory
+from tests.factories import (
+    plan_with_kpis,
+    save_figure,
+)
 from tests.reports.helpers import text
 
 NOV = datetime.date(2021, 11, 1)
 pytestmark = pytest.mark.django_db
 
 
-def _save(kpi, value: Decimal):
-    current = kpi.actuals.filter(period=NOV).first()
-    services.save_actual(
-        kpi=kpi,
-        period=NOV,
-        user=UserFactory(),
-        expected_version=current.version if current else None,
-        value=value,
-    )
-
-
-def _plan(prefix: str):
-    plan = PlanFactory(start=datetime.date(2021, 1, 1), end=datetime.date(2022, 3, 31))
-    area = PriorityAreaFactory(plan=plan)
-    kpi = KpiFactory(code=f"{prefix}.1")
-    kpi.areas.add(area)
-    _save(kpi, Decimal("10.5"))
-    return plan, kpi
+def _first(prefix: str):
+    plan, _area, kpis = plan_with_kpis(prefix, count=1)
+    return plan, kpis[0]
 
 
 def _read(client, url: str) -> tuple[bool, str]:
@@ -48,7 +34,7 @@ def _read(client, url: str) -> tuple[bool, str]:
 
 
 def test_a_warm_scorecard_is_served_from_the_cache(board_client):
-    plan, _kpi = _plan("CSIP")
+    plan, _kpi = _first("CSIP")
     url = reverse("scorecard") + f"?plan={plan.pk}&period=2021-11"
     worked, first = _read(board_client, url)
     assert worked and "10.5" in first
@@ -57,13 +43,13 @@ def test_a_warm_scorecard_is_served_from_the_cache(board_client):
 
 
 def test_a_write_shows_at_once_and_leaves_another_plans_scorecard_warm(board_client):
-    plan, kpi = _plan("CSIP")
-    other, _ = _plan("SEND")
+    plan, kpi = _first("CSIP")
+    other, _ = _first("SEND")
     url, other_url = (reverse("scorecard") + f"?plan={p.pk}&period=2021-11" for p in (plan, other))
     _read(board_client, url)
     _read(board_client, other_url)
 
-    _save(kpi, Decimal("77.7"))
+    save_figure(kpi, NOV, "77.7")
 
     worked, page = _read(board_client, url)
     assert worked and "77.7" in page
@@ -71,7 +57,7 @@ def test_a_write_shows_at_once_and_leaves_another_plans_scorecard_warm(board_cli
 
 
 def test_a_new_saved_scorecard_shows_in_the_list_at_once(board_client):
-    plan, kpi = _plan("CSIP")
+    plan, kpi = _first("CSIP")
     url = reverse("scorecard") + f"?plan={plan.pk}"
     assert "Quarterly performance" not in _read(board_client, url)[1]
     card = Scorecard.objects.create(slug="quarterly", title="Quarterly performance")
