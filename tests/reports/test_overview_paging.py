@@ -110,3 +110,10 @@ def test_scorecard_sorting_starts_again_at_the_first_page(board_client, plan):
     links = re.findall(r'<a class="govuk-link app-sort-link" href="([^"]*)"', page)
     assert len(links) == 4
     assert not any("page=" in link for link in links)
+
+
+def test_overview_sorting_starts_again_at_the_first_page(board_client, plan):
+    page = _get(board_client, "home", plan=plan.pk, period="2020-09", page=2)
+    links = re.findall(r'<a class="govuk-link app-sort-link" href="([^"]*)"', page)
+    assert links and not any("page=" in link for link in links)
+    assert all("period=2020-09" in link for link in links)

@@ -98,7 +98,7 @@ def test_a_continued_areas_table_links_to_its_panels_on_the_same_page(board_clie
 @pytest.mark.parametrize("asked", ["x", "0", "99", "-1"])
 def test_a_bad_page_number_gives_a_page_not_an_error(board_client, plan, asked):
     page = get_page(board_client, asked, plan=plan.pk, period="2021-11")
-    assert "Board pack pages" in page
+    assert 'aria-label="Board pack: pages"' in page
 
 
 def test_the_whole_pack_for_the_pdf_still_has_every_area_and_chart(plan):
@@ -120,4 +120,11 @@ def test_a_long_sign_off_list_comes_a_page_at_a_time(board_client, plan, monkeyp
     assert listed.count('id="provisional-kpi-') == 10
     assert "Provisional figures 1 to 10 of 15" in text(listed)
     page = get_page(board_client, 1, plan=plan.pk, period="2021-11", signoff=2)
-    assert element(page, "provisional").count('id="provisional-kpi-') == 5
+    listed = element(page, "provisional")
+    assert listed.count('id="provisional-kpi-') == 5
+    assert "still provisional for November 2021: 11 to 15 of 15" in text(listed)
+
+
+def test_the_pack_says_which_of_its_pages_is_open(board_client, plan):
+    page = text(get_page(board_client, 2, plan=plan.pk, period="2021-11"))
+    assert "Board pack: page 2 of" in page and "pages 2 to 2" not in page
