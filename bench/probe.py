@@ -8,10 +8,12 @@ wall time: on a machine shared with other work it is the steadier figure.
     python bench/probe.py 2000 60                  # every page: median cold time and size
     python bench/probe.py 2000 60 scorecard "pack, page 2"   # just these
     python bench/probe.py 2000 60 --profile scorecard
+    PROFILE_SORT=cumulative PROFILE_LINES=80 python bench/probe.py 200 36 --profile area
 """
 
 import cProfile
 import json
+import os
 import pstats
 import statistics
 import sys
@@ -57,7 +59,8 @@ def main(argv: list[str]) -> None:
             profiler.enable()
             cold_bench.timed(client, path)
             profiler.disable()
-            pstats.Stats(profiler).sort_stats("tottime").print_stats(35)
+            stats = pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "tottime"))
+            stats.print_stats(int(os.environ.get("PROFILE_LINES", "35")))
             return
         for name in argv[2:] or data["pages"]:
             path = data["pages"][name]

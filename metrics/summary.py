@@ -221,7 +221,7 @@ def summarise_plan(
 
     Each area takes the worst RAG of its KPIs and counts its actions by status
     and overdue on the day ``actions_judged_on`` gives; the plan rolls up
-    every KPI once and every overdue action. Six queries. Its rows are read lean
+    every KPI once and every overdue action. Seven queries. Its rows are read lean
     (``for_board``): an overview shows no commentary.
     """
     today = today or timezone.localdate()

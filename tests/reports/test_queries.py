@@ -15,27 +15,27 @@ pytestmark = pytest.mark.django_db
 # minute the session timeout middleware also saves the session (three queries
 # with its savepoint).
 REQUEST = 5
-# Plans, months with figures, the data stamp and the board read (six, the
-# areas coming with their action counts) for the overview; the area with its
-# action counts, months, the stamp, whether it has KPIs, actions, every KPI's
+# Plans, months with figures, the data stamp and the board read (seven: the
+# areas, then their action counts in one grouped query) for the overview; the
+# area and its action counts, months, the stamp, whether it has KPIs, actions, every KPI's
 # board read (five) for its table, and the history (six, definition changes
 # among them) and linked actions of the KPIs charted on the page for an area;
 # the KPI history (six), the actions its chart marks and three change
 # histories for a KPI, which cold also reads its heading (whether it has
 # anything to chart) and its stamps (the data stamp, then its own).
-OVERVIEW_QUERIES = REQUEST + 9
-AREA_QUERIES = REQUEST + 16
+OVERVIEW_QUERIES = REQUEST + 10
+AREA_QUERIES = REQUEST + 17
 KPI_QUERIES = REQUEST + 11
 # Cold, the plan's months cost two queries (their cache is keyed by the plan's
-# stamps), and the area is read again with its action counts, which a page
-# served from the cache never reads.
-AREA_QUERIES += 3
+# stamps), and the area is read again with its action counts (two queries),
+# which a page served from the cache never reads.
+AREA_QUERIES += 4
 # Plans, months, the areas' KPI counts (the pages' layout), then on a page of
-# areas: the areas with their action counts, their KPIs' board read (five), the
+# areas: the areas and their action counts (two queries), their KPIs' board read (five), the
 # history (six) and linked actions of the KPIs charted on the page, and the
 # areas' actions; and, as every cached page, the stamps of what it shows
 # (metrics.stamps: two queries). The first page reads the plan's summary instead.
-PACK_QUERIES = REQUEST + 16
+PACK_QUERIES = REQUEST + 17
 
 
 @pytest.fixture
