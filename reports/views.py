@@ -145,8 +145,8 @@ def board_pack(request: HttpRequest) -> HttpResponse:
             "period": choice.period,
             "pack_title": pack.WHOLE_PLAN,
             **page_cache.lazy(build, *pack_page.CONTENT),
-            # Loaded whenever the plan has KPIs, as on the area page.
-            "has_charts": bool(shown.kpis),
+            # Loaded for a page of areas whenever the plan has KPIs; the first page has no charts.
+            "has_charts": bool(shown.kpis) and not pack_pages.asks_front(request),
             "plotly_js": charts.PLOTLY_JS,
             "notice": choice.notice,
             "downloads": export_views.pack_links(plan, choice.period),

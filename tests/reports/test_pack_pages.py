@@ -49,6 +49,8 @@ def test_page_one_is_the_summary_contents_and_sign_off_list_with_no_charts(board
     assert 'id="contents"' in page and 'id="provisional"' in page
     assert charts(page) == {}
     assert "over 3 pages: this is page 1" in text(page)
+    # Nor does it make the reader download the charting library.
+    assert "plotly" not in page and "charts.js" not in page
 
 
 def test_the_contents_link_to_the_page_where_each_area_starts(board_client, plan):
@@ -64,6 +66,7 @@ def test_page_two_holds_the_first_ten_panels_of_the_long_area(board_client, plan
     first = _areas(plan)[0]
     page = get_page(board_client, 2, plan=plan.pk, period="2021-11")
     assert len(charts(page)) == 10
+    assert "/static/vendor/plotly/" in page and "charts.js" in page
     assert f'id="area-{first.pk}"' in page
     # Its table lists the KPIs charted here, saying which; its actions come where it ends.
     table = kpi_table(page, first)
@@ -99,6 +102,8 @@ def test_a_continued_areas_table_links_to_its_panels_on_the_same_page(board_clie
 def test_a_bad_page_number_gives_a_page_not_an_error(board_client, plan, asked):
     page = get_page(board_client, asked, plan=plan.pk, period="2021-11")
     assert 'aria-label="Board pack: pages"' in page
+    # "x" gives the first page, the rest the last: its charts come with their scripts.
+    assert ("charts.js" in page) == (asked != "x") == bool(charts(page))
 
 
 def test_the_whole_pack_for_the_pdf_still_has_every_area_and_chart(plan):
