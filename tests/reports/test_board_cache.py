@@ -46,27 +46,30 @@ def test_the_first_request_builds_caches_and_lets_go():
     assert builds.count == 1
 
 
-def test_a_request_while_another_builds_serves_that_build():
-    cache.add(LOCK, 1)  # another worker is building the page
-    later = threading.Timer(0.2, lambda: (cache.set(KEY, "built by the other"), cache.delete(LOCK)))
-    later.start()
+def while_another_builds(then) -> tuple[str, Builds]:
+    """Render while another worker holds the lock, which does ``then`` a moment later."""
+    cache.add(LOCK, 1)
+    other = threading.Timer(0.2, then)
+    other.start()
     builds = Builds()
     try:
-        assert render(builds) == "built by the other"
+        return render(builds), builds
     finally:
-        later.join()
+        other.join()
+
+
+def test_a_request_while_another_builds_serves_that_build():
+    page, builds = while_another_builds(
+        lambda: (cache.set(KEY, "built by the other"), cache.delete(LOCK))
+    )
+    assert page == "built by the other"
     assert builds.count == 0
 
 
 def test_a_failed_build_elsewhere_leaves_the_waiter_to_build_its_own():
-    cache.add(LOCK, 1)
-    failed = threading.Timer(0.2, lambda: cache.delete(LOCK))  # gone without a fragment
-    failed.start()
-    builds = Builds()
-    try:
-        assert render(builds) == "built here (1)"
-    finally:
-        failed.join()
+    page, builds = while_another_builds(lambda: cache.delete(LOCK))  # gone without a fragment
+    assert builds.count == 1
+    assert page == "built here (1)"
     assert cache.get(KEY) == "built here (1)"
 
 
