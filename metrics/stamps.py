@@ -13,11 +13,17 @@ every other plan's pages warm.
 - The plans' stamp: every plan's row and every officer's (the plan selector
   lists all plans; officers are named on every page). Rarely written.
 
+A page that shows no figure for a month after its own (the overview for a
+month) reads KPI stamps ``until`` that month: only the history of figures that
+are, or ever were, for a month up to then. In the submission rush, figures for
+the latest month then leave last year's overviews warm.
+
 Reading per-KPI stamps is one grouped query over the history; a warm page
 first reads the newest history id of every table (one query, by index) and
 reuses the grouped answer cached under it until anything is written.
 """
 
+import datetime
 import functools
 import hashlib
 from collections.abc import Callable
@@ -89,20 +95,27 @@ def _in(sql_params: tuple[str, tuple]) -> tuple[str, tuple]:
     return f"IN ({sql})", tuple(params)
 
 
-def _grouped(kpis: QuerySet, areas: QuerySet) -> Stamps:
+def _grouped(kpis: QuerySet, areas: QuerySet, until: datetime.date | None = None) -> Stamps:
     """One query: the newest history id per KPI in ``kpis`` and per area in ``areas``, per table.
 
     Ids of different history tables are not comparable, so a stamp keeps one per table.
+    ``until``: only the figures that are, or ever were, for a month up to then.
     """
     kpi_in, kpi_params = _in(kpis.values("pk").query.sql_with_params())
     area_in, area_params = _in(areas.values("pk").query.sql_with_params())
     parts, params = [], []
     for n, (model, column) in enumerate(KPI_HISTORY):
+        where = f"{column} {kpi_in}"
+        params += kpi_params
+        if until is not None and model is Actual:
+            # Every row of a figure that was ever for such a month: moving one
+            # to a later month changes the months it left.
+            where += f" AND id IN (SELECT id FROM {_table(model)} WHERE {where} AND period <= %s)"
+            params += [*kpi_params, until]
         parts.append(
             f"SELECT 'k', {n}, {column}, MAX(history_id) FROM {_table(model)} "
-            f"WHERE {column} {kpi_in} GROUP BY {column}"
+            f"WHERE {where} GROUP BY {column}"
         )
-        params += kpi_params
     action = _table(Action)
     parts.append(
         f"SELECT 'a', 0, h0.area_id, MAX(h1.history_id) FROM {action} h0 "
@@ -125,14 +138,14 @@ def _grouped(kpis: QuerySet, areas: QuerySet) -> Stamps:
     return Stamps(kpi_stamps, area_stamps, "-".join(map(str, found["p"].get(0, []))))
 
 
-def _cached(name: str, kpis: QuerySet, areas: QuerySet) -> Stamps:
+def _cached(name: str, kpis: QuerySet, areas: QuerySet, until=None) -> Stamps:
     # Keyed by the newest id of every history table: any write anywhere makes
     # the next page read its stamps again (one grouped query), and until then
     # every page reuses them.
-    key = f"stamps:{name}:{data_stamp()}"
+    key = f"stamps:{name}:{until or ''}:{data_stamp()}"
     stamps = cache.get(key)
     if stamps is None:
-        stamps = _grouped(kpis, areas)
+        stamps = _grouped(kpis, areas, until)
         cache.set(key, stamps, 24 * 60 * 60)
     return stamps
 
@@ -143,16 +156,18 @@ def _plan_name(plan: int | QuerySet) -> str:
     return f"plan{plan}"
 
 
-def for_plan(plan: int | QuerySet, name: str = "") -> Stamps:
+def for_plan(plan: int | QuerySet, name: str = "", *, until: datetime.date | None = None) -> Stamps:
     """Stamps of every KPI and area of a plan: the overview, its areas and its pack.
 
     ``plan`` is the plan's id, or a subquery giving it (as a page that has not
-    read the plan yet has).
+    read the plan yet has). ``until``: a page that shows no figure for a later
+    month (the overview for a month) is not made cold by one.
     """
     return _cached(
         name or _plan_name(plan),
         Kpi.objects.filter(areas__plan=plan),
         PriorityArea.objects.filter(plan=plan),
+        until,
     )
 
 

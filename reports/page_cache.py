@@ -23,14 +23,18 @@ def lazy(build: Callable[[], dict], *keys: str) -> dict:
     return {key: SimpleLazyObject(functools.partial(lambda k: built()[k], key)) for key in keys}
 
 
-def key_parts(request: HttpRequest, today, shown: stamps.Stamps | None, *, stamp: str = "") -> dict:
+def key_parts(
+    request: HttpRequest, today, shown: stamps.Stamps | None, *, stamp: str = "", also=()
+) -> dict:
     """The {% cache %} key of a page: the stamps of what it shows, its query string and the day.
 
     Without ``shown`` the page is keyed by ``stamp``, or by the data stamp, which any write moves.
+    ``also``: anything else the page shows that its stamps do not cover.
     ``panel_stamps`` keys each KPI's fragment (templates/reports/includes/area_body.html).
     """
+    key = shown.key if shown else stamp or stamps.data_stamp()
     return {
-        "stamp": shown.key if shown else stamp or stamps.data_stamp(),
+        "stamp": stamps.digest(key, *also) if also else key,
         "panel_stamps": shown,
         "today": today,
         "cache_seconds": settings.BOARD_CACHE_SECONDS,

@@ -84,7 +84,10 @@ def home(request: HttpRequest) -> HttpResponse:
             "downloads": export_views.pack_links(plan, choice.period),
             "pdf_ready": pdf.available(),
             **page_cache.lazy(build, "summary", "plan_line", "areas", "form", "table"),
-            **page_cache.key_parts(request, today, stamps.for_plan(plan.pk)),
+            # Figures for later months leave the page warm, but not a new month to choose.
+            **page_cache.key_parts(
+                request, today, stamps.for_plan(plan.pk, until=choice.period), also=(with_data,)
+            ),
         },
     )
 

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from metrics import services, stamps
-from reports import board
+from reports import board, views
 from tests.factories import (
     UserFactory,
     plan_with_kpis,
@@ -139,3 +139,63 @@ def test_a_new_months_figure_shows_in_the_month_selector_at_once(board_client):
     page = board_client.get(overview).content.decode()
     assert december in page and "December 2021" in page
     assert "December 2021" in board_client.get(area_page).content.decode()
+
+
+# The overview for a month is keyed by the figures up to that month ----------
+
+
+def _overview(client, plan, month: str = "2021-11") -> str:
+    url = reverse("home") + f"?plan={plan.pk}&period={month}"
+    return text(client.get(url).content.decode())
+
+
+def _summaries_built(client, plan) -> int:
+    """How many times serving the November overview worked out the plan's summary."""
+    with mock.patch("reports.views.summarise_plan", wraps=views.summarise_plan) as built:
+        _overview(client, plan)
+    return built.call_count
+
+
+def test_a_figure_for_a_later_month_leaves_a_past_months_overview_warm(board_client):
+    plan, _area, (first, _second) = plan_with_kpis("CSIP")
+    save_figure(first, datetime.date(2022, 1, 1), "33.3")  # January's first figure
+    assert _summaries_built(board_client, plan) == 1
+    assert _summaries_built(board_client, plan) == 0
+
+    save_figure(first, datetime.date(2022, 1, 1), "44.4")  # changed, a later month
+
+    assert _summaries_built(board_client, plan) == 0
+
+
+def test_a_figure_for_the_month_or_before_shows_at_once_on_its_overview(board_client):
+    plan, _area, (first, _second) = plan_with_kpis("CSIP")
+    assert "No figure Oct 2021" in _overview(board_client, plan)  # the previous figure
+
+    save_figure(first, datetime.date(2021, 10, 1), "9.5")
+
+    page = _overview(board_client, plan)
+    assert "9.5% (provisional) Oct 2021" in page
+    save_figure(first, NOV, "11.5")
+    assert "11.5%" in _overview(board_client, plan)
+
+
+def test_a_first_figure_for_a_new_month_shows_in_a_past_months_month_choice(board_client):
+    plan, _area, (first, _second) = plan_with_kpis("CSIP")
+    assert "Jan 2022 (no figures)" in _overview(board_client, plan)
+
+    save_figure(first, datetime.date(2022, 1, 1), "33.3")
+
+    page = _overview(board_client, plan)
+    assert "Jan 2022 (no figures)" not in page and "Jan 2022" in page
+
+
+def test_a_figure_moved_to_a_later_month_leaves_its_old_months_overview_at_once(board_client):
+    plan, _area, (first, second) = plan_with_kpis("CSIP")
+    save_figure(second, datetime.date(2022, 1, 1), "22.2")  # the months with figures stay
+    assert "10.5%" in _overview(board_client, plan)
+
+    moved = first.actuals.get(period=NOV)
+    moved.period = datetime.date(2022, 1, 1)
+    moved.save()  # as the data admin would, with its history row
+
+    assert "10.5%" not in _overview(board_client, plan)

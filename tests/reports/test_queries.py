@@ -24,6 +24,9 @@ REQUEST = 5
 # histories for a KPI, which cold also reads its heading (whether it has
 # anything to chart) and its stamps (the data stamp, then its own).
 OVERVIEW_QUERIES = REQUEST + 10
+# The overview is keyed by the stamps of its figures up to its month, read
+# beside the plan's whole stamps (which key its months): one grouped query more.
+OVERVIEW_QUERIES += 1
 AREA_QUERIES = REQUEST + 17
 KPI_QUERIES = REQUEST + 11
 # Cold, the plan's months cost two queries (their cache is keyed by the plan's
