@@ -76,7 +76,9 @@ def attach_action_counts(areas: list["PriorityArea"], on: datetime.date) -> None
                 setattr(area, f"{ACTION_COUNT_PREFIX}{key}", 0)
     if not areas:
         return
-    by_pk = {area.pk: area for area in areas}
+    by_pk: dict[int, list[PriorityArea]] = {}
+    for area in areas:  # a read with joins may hold an area more than once
+        by_pk.setdefault(area.pk, []).append(area)
     counted = (
         Action.objects.as_at(on)
         .filter(area__in=list(by_pk))
@@ -85,10 +87,10 @@ def attach_action_counts(areas: list["PriorityArea"], on: datetime.date) -> None
         .annotate(**{f"count_{key}": Count("pk", filter=rule) for key, rule in rules.items()})
     )
     for line in counted:
-        area = by_pk[line["area"]]
-        for key in rules:
-            name = "overdue_actions" if key == "overdue" else f"{ACTION_COUNT_PREFIX}{key}"
-            setattr(area, name, line[f"count_{key}"])
+        for area in by_pk[line["area"]]:
+            for key in rules:
+                name = "overdue_actions" if key == "overdue" else f"{ACTION_COUNT_PREFIX}{key}"
+                setattr(area, name, line[f"count_{key}"])
 
 
 class PriorityAreaQuerySet(models.QuerySet):
@@ -101,7 +103,9 @@ class PriorityAreaQuerySet(models.QuerySet):
         ``action_counts`` reads them back keyed as ``ActionQuerySet.status_counts``
         keys them, counted by the same rules (``Action.count_rules``);
         ``overdue_actions`` is the overdue count. One query for all the areas,
-        when the areas are read (``attach_action_counts``).
+        when the areas are read as models (``attach_action_counts``): the counts
+        are attributes, not annotations, so ``values()``, ``iterator()``,
+        ``filter()`` and ``order_by()`` cannot see them.
         """
         clone = self._chain()
         clone._counts_on = on

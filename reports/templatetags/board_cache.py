@@ -16,45 +16,55 @@ is Django's.
 """
 
 import time
+import uuid
 
 from django.core.cache import InvalidCacheBackendError, caches
 from django.core.cache.utils import make_template_fragment_key
-from django.template import Library, NodeList
+from django.template import Library
 from django.templatetags import cache as django_cache
 
 register = Library()
 
-# Seconds a builder holds the lock at most (a cold page of a large plan takes
-# well under this), how long a waiter waits, and how often it looks.
-LOCK_SECONDS = 30
+# How long a builder holds the lock at most, and a waiter waits at most: no
+# longer than the wait, so a lock left by a worker killed mid-build holds each
+# request up once at most. A cold page of a large plan takes well under this.
+LOCK_SECONDS = 10
 WAIT_SECONDS = 10
 POLL_SECONDS = 0.02
 
 
-class _OneBuilder(NodeList):
-    """The tag's contents, rendered by the first request to miss; the rest wait for it."""
-
-    def __init__(self, node: django_cache.CacheNode):
-        super().__init__(node.nodelist)
-        self.contains_nontext = node.nodelist.contains_nontext
-        self.node = node
+class OneBuilderNode(django_cache.CacheNode):
+    """Django's cache node, its contents built by the first request to miss; the rest wait."""
 
     def render(self, context) -> str:
-        node = self.node
-        if node.cache_name:  # {% cache ... using="..." %}: left as Django does it
+        expire_time = self.expire_time_var.resolve(context)
+        if self.cache_name or (expire_time is not None and int(expire_time) <= 0):
+            # Another cache named, or caching off: nothing to wait for.
             return super().render(context)
         fragments = _fragment_cache()
-        vary_on = [var.resolve(context) for var in node.vary_on]
-        key = make_template_fragment_key(node.fragment_name, vary_on)
-        lock = f"{key}.building"
-        if not fragments.add(lock, 1, LOCK_SECONDS):
-            built = _wait_for(fragments, key, lock)
-            if built is not None:
-                return built
-        try:
-            return super().render(context)
-        finally:
-            fragments.delete(lock)
+        key = make_template_fragment_key(
+            self.fragment_name, [var.resolve(context) for var in self.vary_on]
+        )
+        built = fragments.get(key)
+        if built is not None:
+            return built
+        lock, token = f"{key}.building", uuid.uuid4().hex
+        if fragments.add(lock, token, LOCK_SECONDS):
+            try:
+                return self._build(context, fragments, key, expire_time)
+            finally:
+                # Let go only of our own lock, and only once the fragment is stored.
+                if fragments.get(lock) == token:
+                    fragments.delete(lock)
+        built = _wait_for(fragments, key, lock)
+        if built is not None:
+            return built
+        return self._build(context, fragments, key, expire_time)
+
+    def _build(self, context, fragments, key: str, expire_time) -> str:
+        built = self.nodelist.render(context)
+        fragments.set(key, built, None if expire_time is None else int(expire_time))
+        return built
 
 
 def _fragment_cache():
@@ -80,8 +90,9 @@ def _wait_for(fragments, key: str, lock: str) -> str | None:
 
 
 @register.tag("cache")
-def do_cache(parser, token) -> django_cache.CacheNode:
-    """Django's {% cache %}, its contents built by one request at a time (``_OneBuilder``)."""
+def do_cache(parser, token) -> OneBuilderNode:
+    """Django's {% cache %}, its contents built by one request at a time."""
     node = django_cache.do_cache(parser, token)
-    node.nodelist = _OneBuilder(node)
-    return node
+    return OneBuilderNode(
+        node.nodelist, node.expire_time_var, node.fragment_name, node.vary_on, node.cache_name
+    )

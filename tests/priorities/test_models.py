@@ -77,6 +77,21 @@ def test_the_board_count_of_overdue_actions_agrees_with_each_action(rows, on):
     assert counted == sum(action.is_overdue(on) for action in area.actions.all())
 
 
+def test_every_copy_of_an_area_a_joined_read_repeats_gets_its_counts():
+    area = PriorityAreaFactory()
+    ActionFactory(
+        area=area, status=Action.Status.IN_PROGRESS, status_as_at=datetime.date(2021, 1, 4)
+    )
+    ActionFactory(area=area)
+    read = PriorityArea.objects.filter(actions__isnull=False).with_action_counts(
+        datetime.date(2021, 6, 30)
+    )
+    assert [(a.pk, a.action_counts["total"], a.overdue_actions) for a in read] == [
+        (area.pk, 2, 2),  # both past their date of 31 March and not completed
+        (area.pk, 2, 2),
+    ]
+
+
 # The same rule for every month as it stood: dated statuses, read as at a day.
 
 
