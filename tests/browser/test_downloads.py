@@ -39,7 +39,9 @@ def test_a_board_member_downloads_the_pack(page, dudley, key):
     expect(link).to_be_visible()
     check_accessibility(page)
     with page.expect_download(timeout=90_000) as started:
-        link.click()
+        # The PDF is printed in the request: the click waits for the download
+        # to start, which on a slow or busy machine is past Playwright's 30 s.
+        link.click(timeout=90_000)
         if key == "pdf":
             # Said at once, while the server prints; a screen reader hears it.
             expect(page.get_by_role("status")).to_have_text(re.compile("^Preparing the PDF…"))
