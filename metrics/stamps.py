@@ -138,11 +138,16 @@ def _grouped(kpis: QuerySet, areas: QuerySet, until: datetime.date | None = None
     return Stamps(kpi_stamps, area_stamps, "-".join(map(str, found["p"].get(0, []))))
 
 
+def cache_key(name: str, until: datetime.date | None = None) -> str:
+    """Where the stamps of ``name`` (e.g. "area3", "plan1") are cached until the next write."""
+    return f"stamps:{name}:{until or ''}:{data_stamp()}"
+
+
 def _cached(name: str, kpis: QuerySet, areas: QuerySet, until=None) -> Stamps:
     # Keyed by the newest id of every history table: any write anywhere makes
     # the next page read its stamps again (one grouped query), and until then
     # every page reuses them.
-    key = f"stamps:{name}:{until or ''}:{data_stamp()}"
+    key = cache_key(name, until)
     stamps = cache.get(key)
     if stamps is None:
         stamps = _grouped(kpis, areas, until)
