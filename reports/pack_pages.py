@@ -71,16 +71,6 @@ def _counts(plan: Plan) -> list[tuple[int, int]]:
     )
 
 
-def asks_front(request: HttpRequest) -> bool:
-    """Whether the request asks for the first page (summary, contents, sign-off list; no
-    charts), as ``paging.page_of`` reads the number: none, 1, or not a number."""
-    asked = request.GET.get(PARAM)
-    try:
-        return asked is None or int(asked) == 1
-    except ValueError:
-        return True
-
-
 def context(request: HttpRequest, plan: Plan, period: datetime.date, *, today) -> dict:
     """The pack page the request asks for (``?page=``; a bad number gives a page, not an error)."""
     counts = _counts(plan)

@@ -17,6 +17,12 @@ def page_of(items: Sequence, request: HttpRequest, *, per_page: int, param: str 
     return Paginator(items, per_page).get_page(request.GET.get(param))
 
 
+def asks_first(request: HttpRequest, *, param: str = "page") -> bool:
+    """Whether ``page_of`` gives the request the first page of a list of several pages,
+    read by the same rule (Django's ``Paginator.get_page``) without the list."""
+    return Paginator(range(2), 1).get_page(request.GET.get(param)).number == 1
+
+
 def links(page: Page, query: QueryDict, *, param: str = "page", anchor: str = "") -> dict:
     """What templates/reports/includes/pagination.html draws for ``page``."""
 

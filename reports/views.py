@@ -28,6 +28,7 @@ from reports import (
     pack_page,
     pack_pages,
     page_cache,
+    paging,
 )
 from reports.exports import pdf
 from reports.exports import views as export_views
@@ -149,7 +150,8 @@ def board_pack(request: HttpRequest) -> HttpResponse:
             "pack_title": pack.WHOLE_PLAN,
             **page_cache.lazy(build, *pack_page.CONTENT),
             # Loaded for a page of areas whenever the plan has KPIs; the first page has no charts.
-            "has_charts": bool(shown.kpis) and not pack_pages.asks_front(request),
+            "has_charts": bool(shown.kpis)
+            and not paging.asks_first(request, param=pack_pages.PARAM),
             "plotly_js": charts.PLOTLY_JS,
             "notice": choice.notice,
             "downloads": export_views.pack_links(plan, choice.period),
